@@ -1,0 +1,174 @@
+"""Units, signs and input validation shared by the whole library.
+
+Every number that crosses the public API follows one set of conventions, declared here
+once:
+
+========================  ===============================================================
+time                      years (float); daily grids use 252 trading days a year
+volatility                annualised, decimal (0.2 = 20%)
+rates, dividend yield     continuously compounded, decimal
+greeks                    raw partial derivatives: vega per 1.00 of volatility, theta per
+                          year, rho per 1.00 of rate
+quantities                signed: + long, - short, in units of the underlying
+P&L                       the holder's view in currency; a loss is negative. VaR and ES
+                          are positive losses
+costs                     ``proportional`` is a fraction of traded notional (1e-4 = 1 bp)
+paths                     time-major: ``spot`` has shape ``(n_steps + 1, n_paths)``
+randomness                every random function takes ``rng``: int, Generator or None
+errors                    bad input raises :class:`HedgeLibError` naming the argument
+========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from hedgelib._typing import FloatArray, OptionKind
+
+TRADING_DAYS_PER_YEAR = 252
+CALENDAR_DAYS_PER_YEAR = 365
+OPTION_KINDS: tuple[OptionKind, ...] = ("call", "put")
+
+__all__ = [
+    "CALENDAR_DAYS_PER_YEAR",
+    "OPTION_KINDS",
+    "TRADING_DAYS_PER_YEAR",
+    "HedgeLibError",
+    "as_array",
+    "as_rng",
+    "check_in_range",
+    "check_int",
+    "check_kind",
+    "check_finite",
+    "check_non_negative",
+    "check_positive",
+    "kind_sign",
+]
+
+
+class HedgeLibError(ValueError):
+    """Bad input to the library: the message names the argument and the value."""
+
+
+def _describe(value: Any) -> str:
+    """Short text for a bad value: the value itself, or the first offending element."""
+    arr = np.asarray(value) if not isinstance(value, str) else None
+    if arr is None or arr.ndim == 0:
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    return f"array of shape {arr.shape}"
+
+
+def as_array(value: Any, name: str) -> FloatArray:
+    """Convert ``value`` to a float array, refusing non-numeric input and NaN.
+
+    Parameters
+    ----------
+    value : array_like
+        The input.
+    name : str
+        Argument name used in the error message.
+    """
+    if isinstance(value, str | bytes) or value is None:
+        raise HedgeLibError(f"{name} must be a number or an array of numbers, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise HedgeLibError(
+            f"{name} must be a number or an array of numbers, got {value!r}"
+        ) from None
+    if np.isnan(arr).any():
+        where = "" if arr.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])}"
+        raise HedgeLibError(f"{name} must not be NaN, got NaN{where}")
+    return arr
+
+
+def _first_bad(arr: FloatArray, bad: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return repr(float(arr))
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"{float(arr[idx])!r} at index {idx}"
+
+
+def check_positive(value: Any, name: str, *, allow_inf: bool = False) -> FloatArray:
+    """Return ``value`` as a float array after checking every element is > 0 and finite."""
+    arr = as_array(value, name)
+    bad = ~(arr > 0) | (~np.isfinite(arr) if not allow_inf else np.zeros(arr.shape, bool))
+    if bad.any():
+        raise HedgeLibError(f"{name} must be positive and finite, got {_first_bad(arr, bad)}")
+    return arr
+
+
+def check_non_negative(value: Any, name: str) -> FloatArray:
+    """Return ``value`` as a float array after checking every element is >= 0 and finite."""
+    arr = as_array(value, name)
+    bad = ~(arr >= 0) | ~np.isfinite(arr)
+    if bad.any():
+        raise HedgeLibError(f"{name} must be non-negative and finite, got {_first_bad(arr, bad)}")
+    return arr
+
+
+def check_finite(value: Any, name: str) -> FloatArray:
+    """Return ``value`` as a float array after checking every element is finite."""
+    arr = as_array(value, name)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise HedgeLibError(f"{name} must be finite, got {_first_bad(arr, bad)}")
+    return arr
+
+
+def check_in_range(
+    value: Any, name: str, low: float, high: float, *, inclusive: tuple[bool, bool] = (True, True)
+) -> FloatArray:
+    """Return ``value`` as a float array after checking it lies in ``[low, high]``.
+
+    ``inclusive`` says whether each end is allowed.
+    """
+    arr = as_array(value, name)
+    lo_ok = arr >= low if inclusive[0] else arr > low
+    hi_ok = arr <= high if inclusive[1] else arr < high
+    bad = ~(lo_ok & hi_ok)
+    if bad.any():
+        lb = "[" if inclusive[0] else "("
+        rb = "]" if inclusive[1] else ")"
+        raise HedgeLibError(f"{name} must lie in {lb}{low}, {high}{rb}, got {_first_bad(arr, bad)}")
+    return arr
+
+
+def check_int(value: Any, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int after checking it is a whole number in range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise HedgeLibError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise HedgeLibError(f"{name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def check_kind(kind: Any, name: str = "kind") -> OptionKind:
+    """Return the option kind, ``"call"`` or ``"put"`` (case-insensitive)."""
+    if isinstance(kind, str) and kind.lower() in OPTION_KINDS:
+        return kind.lower()  # type: ignore[return-value]
+    raise HedgeLibError(f"{name} must be 'call' or 'put', got {kind!r}")
+
+
+def kind_sign(kind: OptionKind) -> float:
+    """+1 for a call, -1 for a put: the sign that folds the two Black-Scholes formulas into one."""
+    return 1.0 if check_kind(kind) == "call" else -1.0
+
+
+def as_rng(rng: Any) -> np.random.Generator:
+    """Turn ``rng`` (None, an int seed, a SeedSequence or a Generator) into a Generator."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and int(rng) >= 0:
+        return np.random.default_rng(int(rng))
+    raise HedgeLibError(f"rng must be None, a non-negative int seed or a numpy Generator, got {rng!r}")
