@@ -1,0 +1,953 @@
+"""Simulated markets: price paths and the models that generate them.
+
+A :class:`Paths` holds prices on a time grid, time-major (row 0 is today), whether they
+come from a model or from history. The models (:class:`GBM`, :class:`Heston`,
+:class:`MertonJump`, :class:`GARCH`) share one drift convention: ``drift`` is the expected
+total return, so the price grows in expectation at ``drift - dividend_yield``,
+
+.. math:: E[S_T] = S_0 \\exp\\big((\\mu - q) T\\big),
+
+and ``drift = rate`` gives the pricing (risk-neutral) measure.
+
+Every model steps through time and writes each step straight into the preallocated
+``(n_steps + 1, n_paths)`` output, drawing that step's random numbers as it goes, so the
+working memory beyond the output is O(n_paths) whatever the number of steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from hedgelib._typing import FloatArray, RandomState
+from hedgelib.conventions import (
+    TRADING_DAYS_PER_YEAR,
+    HedgeLibError,
+    as_array,
+    as_rng,
+    check_finite,
+    check_in_range,
+    check_int,
+    check_non_negative,
+    check_positive,
+)
+
+__all__ = ["GARCH", "GBM", "Heston", "MarketModel", "MertonJump", "Paths"]
+
+
+# ---------------------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------------------
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    # A view, so the caller's own array keeps its write flag; the Paths object cannot be
+    # changed through its attributes.
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+def _check_grid_values(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
+    """Check a large 2-D array is finite and positive (or >= 0) without big temporaries.
+
+    ``min`` and ``max`` reduce without allocating; NaN propagates through both, so one
+    pass each is enough. Only when something is wrong is the first bad element located,
+    row by row.
+    """
+    lo, hi = float(arr.min()), float(arr.max())
+    ok_low = lo >= 0.0 if allow_zero else lo > 0.0
+    if ok_low and math.isfinite(hi):
+        return
+    for i, row in enumerate(arr):
+        bad = ~np.isfinite(row) | ((row < 0.0) if allow_zero else (row <= 0.0))
+        if bad.any():
+            j = int(np.argmax(bad))
+            what = "non-negative and finite" if allow_zero else "positive and finite"
+            raise HedgeLibError(f"{name} must be {what}, got {float(row[j])!r} at index {(i, j)}")
+
+
+@dataclass(frozen=True, eq=False)
+class Paths:
+    """Prices on a time grid: simulated scenarios or one replayed history.
+
+    Parameters
+    ----------
+    times : array_like, shape (n_steps + 1,)
+        Times in years from today: ``times[0] == 0`` and strictly increasing.
+    spot : array_like, shape (n_steps + 1, n_paths)
+        Prices, positive and finite. Time-major: row ``i`` is every path at ``times[i]``,
+        row 0 is today. A 1-D array is taken as a single path.
+    variance : array_like, shape (n_steps + 1, n_paths), optional
+        Annualised instantaneous variance along each path, for stochastic-volatility
+        models (row ``i`` is the variance in force from ``times[i]``); None otherwise.
+
+    Attributes
+    ----------
+    n_steps, n_paths : int
+        Grid size.
+    horizon : float
+        ``times[-1]``, in years.
+
+    Notes
+    -----
+    The arrays are stored as read-only float64, C-contiguous, so one time step's slice
+    ``spot[i]`` is contiguous and ``pd.DataFrame(spot, index=times)`` reads naturally.
+    Equality is identity (the arrays are not compared).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Paths(np.array([0.0, 0.5, 1.0]), np.array([[100.0, 100.0], [101.0, 98.0], [103.0, 97.0]]))
+    >>> p.n_steps, p.n_paths, p.horizon
+    (2, 2, 1.0)
+    """
+
+    times: FloatArray
+    spot: FloatArray
+    variance: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        t = as_array(self.times, "times")
+        if t.ndim != 1 or t.size < 2:
+            raise HedgeLibError(
+                f"times must be a 1-D array of at least 2 times, got shape {t.shape}"
+            )
+        check_finite(t, "times")
+        if t[0] != 0.0:
+            raise HedgeLibError(f"times must start at 0 (today), got {float(t[0])!r}")
+        steps = np.diff(t)
+        if not (steps > 0).all():
+            i = int(np.argmax(~(steps > 0)))
+            raise HedgeLibError(
+                f"times must be strictly increasing, got {float(t[i + 1])!r} after "
+                f"{float(t[i])!r} at index {i + 1}"
+            )
+        s = self._as_grid(self.spot, "spot", t.size)
+        _check_grid_values(s, "spot", allow_zero=False)
+        v = None
+        if self.variance is not None:
+            v = self._as_grid(self.variance, "variance", t.size)
+            if v.shape != s.shape:
+                raise HedgeLibError(
+                    f"variance must have the shape of spot {s.shape}, got {v.shape}"
+                )
+            _check_grid_values(v, "variance", allow_zero=True)
+        object.__setattr__(self, "times", _read_only(t))
+        object.__setattr__(self, "spot", _read_only(s))
+        object.__setattr__(self, "variance", None if v is None else _read_only(v))
+
+    @staticmethod
+    def _as_grid(value: Any, name: str, n_times: int) -> FloatArray:
+        if isinstance(value, str | bytes) or value is None:
+            raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}")
+        try:
+            arr = np.ascontiguousarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}") from None
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2 or arr.shape[0] != n_times or arr.shape[1] < 1:
+            raise HedgeLibError(
+                f"{name} must have shape (len(times), n_paths) = ({n_times}, n_paths), "
+                f"got {arr.shape}"
+            )
+        return arr
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.times.size - 1)
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.spot.shape[1])
+
+    @property
+    def horizon(self) -> float:
+        return float(self.times[-1])
+
+    @property
+    def time_steps(self) -> FloatArray:
+        """Step lengths ``diff(times)`` in years, shape (n_steps,)."""
+        return np.diff(self.times)
+
+    @property
+    def terminal(self) -> FloatArray:
+        """Prices at the horizon, shape (n_paths,)."""
+        return self.spot[-1]
+
+    def __repr__(self) -> str:
+        stoch = ", with variance" if self.variance is not None else ""
+        return (
+            f"Paths(n_steps={self.n_steps}, n_paths={self.n_paths}, "
+            f"horizon={self.horizon:g}{stoch})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Prices as a DataFrame: index ``time`` (years), one column per path."""
+        return pd.DataFrame(self.spot, index=pd.Index(self.times, name="time"))
+
+    def log_returns(self) -> FloatArray:
+        """Log returns ``log(S[i+1] / S[i])``, shape (n_steps, n_paths)."""
+        return np.diff(np.log(self.spot), axis=0)
+
+    @classmethod
+    def from_prices(
+        cls,
+        prices: Any,
+        times: Any = None,
+        *,
+        periods_per_year: int = TRADING_DAYS_PER_YEAR,
+    ) -> Paths:
+        """One path from a price history (a pd.Series, a one-column DataFrame or an array).
+
+        Parameters
+        ----------
+        prices : pd.Series, pd.DataFrame with one column, or array_like, shape (n,)
+            Prices in time order, positive and finite, ``n >= 2``.
+        times : array_like, shape (n,), optional
+            Times in years, starting at 0. Default ``arange(n) / periods_per_year``:
+            one trading period per observation, whatever the calendar dates.
+        periods_per_year : int, default 252
+            Observations per year when ``times`` is not given.
+
+        Returns
+        -------
+        Paths
+            ``n_paths == 1`` and ``n_steps == n - 1``.
+
+        Examples
+        --------
+        >>> Paths.from_prices([100.0, 101.0, 99.5]).times.tolist()
+        [0.0, 0.003968253968253968, 0.007936507936507936]
+        """
+        if isinstance(prices, pd.DataFrame):
+            if prices.shape[1] != 1:
+                raise HedgeLibError(
+                    f"prices must be a Series or a one-column DataFrame, got "
+                    f"{prices.shape[1]} columns"
+                )
+            prices = prices.iloc[:, 0]
+        values = as_array(prices.to_numpy() if isinstance(prices, pd.Series) else prices, "prices")
+        if values.ndim != 1 or values.size < 2:
+            raise HedgeLibError(
+                f"prices must be one series of at least 2 prices, got shape {values.shape}"
+            )
+        check_positive(values, "prices")
+        ppy = check_int(periods_per_year, "periods_per_year")
+        if times is None:
+            t = np.arange(values.size, dtype=np.float64) / ppy
+        else:
+            t = as_array(times, "times")
+            if t.shape != values.shape:
+                raise HedgeLibError(
+                    f"times must have the shape of prices {values.shape}, got {t.shape}"
+                )
+        return cls(t, values.reshape(-1, 1))
+
+
+# ---------------------------------------------------------------------------------------
+# Shared machinery
+# ---------------------------------------------------------------------------------------
+
+
+def _param(value: Any, name: str, check: Callable[[Any, str], FloatArray] = check_finite) -> float:
+    arr = check(value, name)
+    if arr.ndim != 0:
+        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
+    return float(arr)
+
+
+def _draw_normals(rng: np.random.Generator, out: FloatArray, antithetic: bool) -> FloatArray:
+    """Fill ``out`` with standard normals; antithetic: second half is minus the first."""
+    if antithetic:
+        h = out.size // 2
+        rng.standard_normal(out=out[:h])
+        np.negative(out[:h], out=out[h:])
+    else:
+        rng.standard_normal(out=out)
+    return out
+
+
+class _Stepper(ABC):
+    """Advances every path by one grid step, in place, O(n_paths) state."""
+
+    #: Annualised variance in force from the current time, shape (n_paths,), or None.
+    variance: FloatArray | None = None
+
+    @abstractmethod
+    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
+        """Write the next row of prices into ``s_next`` from ``s_prev``."""
+
+
+class MarketModel(ABC):
+    """Common base of the simulated markets: anything with ``simulate`` is a market.
+
+    Subclasses are frozen dataclasses with at least the fields ``drift`` (expected total
+    return, annualised) and ``dividend_yield``; they supply one time step through
+    ``_stepper``. The base class checks the arguments, allocates the output once and loops
+    over time, so every model obeys the same rules: the same seed gives the same paths, each
+    step's random numbers are drawn when the step is taken, and the working memory is
+    O(n_paths) beyond the output.
+    """
+
+    drift: float
+    dividend_yield: float
+    #: Whether ``simulate`` fills ``Paths.variance``.
+    has_variance: bool = False
+
+    @abstractmethod
+    def _stepper(
+        self, spot: float, dt: float, n_paths: int, rng: np.random.Generator, antithetic: bool
+    ) -> _Stepper:
+        """Return a stepper for a grid of step ``dt`` years, starting at ``spot``."""
+
+    def with_drift(self, drift: float) -> Self:
+        """The same model with another drift; ``model.with_drift(rate)`` prices options."""
+        return dataclasses.replace(self, drift=drift)  # type: ignore[type-var]
+
+    def expected_spot(self, spot: Any, time: Any) -> FloatArray | float:
+        """``E[S_t] = S_0 exp((drift - dividend_yield) t)``, the same for every model."""
+        s = check_positive(spot, "spot")
+        t = check_non_negative(time, "time")
+        out = s * np.exp((self.drift - self.dividend_yield) * t)
+        return float(out) if out.ndim == 0 else out
+
+    @staticmethod
+    def _check_run(
+        spot: Any, horizon: Any, n_steps: Any, n_paths: Any, antithetic: Any
+    ) -> tuple[float, float, int, int]:
+        s0 = _param(spot, "spot", check_positive)
+        t = _param(horizon, "horizon", check_positive)
+        n = check_int(n_steps, "n_steps")
+        m = check_int(n_paths, "n_paths")
+        if not isinstance(antithetic, bool | np.bool_):
+            raise HedgeLibError(f"antithetic must be True or False, got {antithetic!r}")
+        if antithetic and m % 2:
+            raise HedgeLibError(
+                f"n_paths must be even with antithetic=True (paths j and j + n_paths/2 are "
+                f"a pair), got {m}"
+            )
+        return s0, t, n, m
+
+    def simulate(
+        self,
+        spot: float,
+        horizon: float,
+        n_steps: int,
+        n_paths: int,
+        rng: RandomState = None,
+        antithetic: bool = False,
+    ) -> Paths:
+        """Simulate price paths on an equal time grid.
+
+        Parameters
+        ----------
+        spot : float
+            Price today, > 0.
+        horizon : float
+            Length of the grid in years, > 0.
+        n_steps : int
+            Number of equal steps, >= 1; the step is ``horizon / n_steps`` years.
+        n_paths : int
+            Number of paths, >= 1 (even when ``antithetic``).
+        rng : int, numpy Generator or None
+            Seed or generator; the same seed gives the same paths.
+        antithetic : bool, default False
+            Antithetic variates: path ``j + n_paths/2`` is driven by the negated normal draws
+            of path ``j`` (jump counts, where there are any, are shared by the pair).
+
+        Returns
+        -------
+        Paths
+            ``times`` = ``linspace(0, horizon, n_steps + 1)``; ``spot`` of shape
+            ``(n_steps + 1, n_paths)``; ``variance`` for stochastic-volatility models.
+        """
+        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
+        gen = as_rng(rng)
+        times = np.linspace(0.0, t, n + 1)
+        out = np.empty((n + 1, m))
+        var = np.empty((n + 1, m)) if self.has_variance else None
+        step = self._stepper(s0, t / n, m, gen, bool(antithetic))
+        out[0] = s0
+        if var is not None:
+            var[0] = step.variance
+        # Overflow for absurd parameters is reported by Paths' own check, naming spot.
+        with np.errstate(over="ignore"):
+            for i in range(n):
+                step(out[i], out[i + 1])
+                if var is not None:
+                    var[i + 1] = step.variance
+        try:
+            return Paths(times, out, var)
+        except HedgeLibError as exc:
+            raise HedgeLibError(
+                f"{type(self).__name__} simulation left the representable range ({exc}); "
+                f"the parameters or horizon are too extreme"
+            ) from None
+
+    def simulate_terminal(
+        self,
+        spot: float,
+        horizon: float,
+        n_steps: int,
+        n_paths: int,
+        rng: RandomState = None,
+        antithetic: bool = False,
+    ) -> FloatArray:
+        """Prices at the horizon only, shape (n_paths,), in O(n_paths) memory.
+
+        Same arguments and the same random stream as :meth:`simulate`, so the result equals
+        ``simulate(...).spot[-1]`` exactly; use it when only ``S_T`` matters (European
+        pricing) and the whole grid would not fit in memory.
+        """
+        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
+        step = self._stepper(s0, t / n, m, as_rng(rng), bool(antithetic))
+        cur, nxt = np.full(m, s0), np.empty(m)
+        with np.errstate(over="ignore"):
+            for _ in range(n):
+                step(cur, nxt)
+                cur, nxt = nxt, cur
+        _check_grid_values(cur.reshape(1, -1), "spot", allow_zero=False)
+        return cur
+
+
+# ---------------------------------------------------------------------------------------
+# Geometric Brownian motion
+# ---------------------------------------------------------------------------------------
+
+
+class _GBMStepper(_Stepper):
+    def __init__(self, model: GBM, dt: float, n: int, rng: np.random.Generator, anti: bool):
+        sig = model.volatility
+        self.mean = (model.drift - model.dividend_yield - 0.5 * sig * sig) * dt
+        self.scale = sig * math.sqrt(dt)
+        self.rng, self.anti = rng, anti
+        self.z = np.empty(n)
+
+    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
+        z = _draw_normals(self.rng, self.z, self.anti)
+        z *= self.scale
+        z += self.mean
+        np.exp(z, out=z)
+        np.multiply(s_prev, z, out=s_next)
+
+
+@dataclass(frozen=True)
+class GBM(MarketModel):
+    """Geometric Brownian motion (Black-Scholes market), simulated exactly.
+
+    Parameters
+    ----------
+    drift : float
+        Expected total return ``mu`` per year (continuously compounded).
+    volatility : float
+        Annualised volatility ``sigma`` >= 0.
+    dividend_yield : float, default 0
+        Continuous dividend yield ``q``.
+
+    Notes
+    -----
+    .. math:: dS_t = (\\mu - q) S_t\\,dt + \\sigma S_t\\,dW_t, \\qquad
+              S_{t+\\Delta} = S_t \\exp\\big((\\mu - q - \\tfrac12\\sigma^2)\\Delta
+              + \\sigma\\sqrt{\\Delta}\\,Z\\big),
+
+    exact in distribution at any step size (Hull, *Options, Futures, and Other Derivatives*,
+    ch. 15; Glasserman, *Monte Carlo Methods in Financial Engineering*, 3.2).
+
+    Examples
+    --------
+    >>> paths = GBM(drift=0.05, volatility=0.2).simulate(100.0, 1.0, 252, 1000, rng=42)
+    >>> paths.spot.shape
+    (253, 1000)
+    """
+
+    drift: float
+    volatility: float
+    dividend_yield: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(
+            self, "volatility", _param(self.volatility, "volatility", check_non_negative)
+        )
+        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+        return _GBMStepper(self, dt, n_paths, rng, antithetic)
+
+
+# ---------------------------------------------------------------------------------------
+# Heston
+# ---------------------------------------------------------------------------------------
+
+# Andersen's switching level between the quadratic and the exponential branch of QE.
+_PSI_CRIT = 1.5
+
+
+class _HestonStepper(_Stepper):
+    def __init__(self, model: Heston, dt: float, n: int, rng: np.random.Generator, anti: bool):
+        kappa, theta, xi, rho = model.kappa, model.theta, model.xi, model.rho
+        e = math.exp(-kappa * dt)
+        self.e, self.theta = e, theta
+        self.c1 = xi * xi * e * (1.0 - e) / kappa
+        self.c2 = theta * xi * xi * (1.0 - e) ** 2 / (2.0 * kappa)
+        # Andersen (2008) eq. (33) with gamma1 = gamma2 = 1/2 (central discretisation of the
+        # time integral of V).
+        g1 = g2 = 0.5
+        self.k0 = -rho * kappa * theta * dt / xi
+        self.k1 = g1 * dt * (kappa * rho / xi - 0.5) - rho / xi
+        self.k2 = g2 * dt * (kappa * rho / xi - 0.5) + rho / xi
+        self.k3 = g1 * dt * (1.0 - rho * rho)
+        self.k4 = g2 * dt * (1.0 - rho * rho)
+        self.big_a = self.k2 + 0.5 * self.k4
+        self.carry = (model.drift - model.dividend_yield) * dt
+        self.rng, self.anti = rng, anti
+        self.zv = np.empty(n)
+        self.zx = np.empty(n)
+        self.variance = np.full(n, model.v0)
+
+    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
+        v = self.variance
+        zv = _draw_normals(self.rng, self.zv, self.anti)
+        zx = _draw_normals(self.rng, self.zx, self.anti)
+
+        # Moments of V(t+dt) given V(t) (Andersen eq. 17-18).
+        m = self.theta + (v - self.theta) * self.e
+        psi = (v * self.c1 + self.c2) / (m * m)
+        quad = psi <= _PSI_CRIT
+
+        # Quadratic branch: V' = a (b + Zv)^2. Evaluated everywhere, clipped so the
+        # exponential-branch entries (psi > 1.5) stay finite; np.where picks per path.
+        inv = 2.0 / psi
+        b2 = np.maximum(inv - 1.0 + np.sqrt(inv) * np.sqrt(np.maximum(inv - 1.0, 0.0)), 0.0)
+        a = m / (1.0 + b2)
+        v_quad = a * (np.sqrt(b2) + zv) ** 2
+
+        # Exponential branch: V' = 0 with probability p, else exponential tail. The uniform
+        # is U = Phi(Zv), so 1 - U = Phi(-Zv) keeps full precision in the upper tail, and
+        # max(0, log((1-p)/(1-U))/beta) is exactly Psi^{-1}(U; p, beta).
+        p = (psi - 1.0) / (psi + 1.0)
+        beta = (1.0 - p) / m
+        v_exp = np.maximum(np.log((1.0 - p) / ndtr(-zv)) / beta, 0.0)
+        v_new = np.where(quad, v_quad, v_exp)
+
+        # Martingale correction (Andersen section 4.2.2): K0* makes
+        # E[exp(log-increment) | V(t)] = exp((mu - q) dt) exactly. M = E[exp(A V(t+dt))].
+        big_a = self.big_a
+        den_q = 1.0 - 2.0 * big_a * a
+        ok_q = den_q > 0.0
+        den_q = np.where(ok_q, den_q, 1.0)
+        log_m_quad = big_a * b2 * a / den_q - 0.5 * np.log(den_q)
+        den_e = beta - big_a
+        ok_e = den_e > 0.0
+        arg_e = p + beta * (1.0 - p) / np.where(ok_e, den_e, 1.0)
+        # Only exponential-branch entries with A < beta need this log; the others get 1.
+        log_m_exp = np.log(np.where(~quad & ok_e, arg_e, 1.0))
+        log_m = np.where(quad, log_m_quad, log_m_exp)
+        ok = np.where(quad, ok_q, ok_e)
+        # Where M does not exist (large positive rho and long steps) fall back to Andersen's
+        # uncorrected K0, as he recommends.
+        k0 = np.where(ok, -log_m - (self.k1 + 0.5 * self.k3) * v, self.k0)
+
+        x = k0 + self.k1 * v + self.k2 * v_new + self.carry
+        x += np.sqrt(self.k3 * v + self.k4 * v_new) * zx
+        np.exp(x, out=x)
+        np.multiply(s_prev, x, out=s_next)
+        self.variance = v_new
+
+
+@dataclass(frozen=True)
+class Heston(MarketModel):
+    """Heston stochastic volatility, simulated with Andersen's QE-M scheme.
+
+    Parameters
+    ----------
+    drift : float
+        Expected total return ``mu`` per year.
+    v0 : float
+        Instantaneous variance today (annualised, e.g. 0.04 for 20% vol), >= 0.
+    kappa : float
+        Mean-reversion speed per year, > 0.
+    theta : float
+        Long-run variance, > 0.
+    xi : float
+        Volatility of variance ("vol of vol"), > 0.
+    rho : float
+        Correlation of the price and variance shocks, in [-1, 1].
+    dividend_yield : float, default 0
+        Continuous dividend yield ``q``.
+
+    Notes
+    -----
+    .. math:: dS_t = (\\mu - q) S_t\\,dt + \\sqrt{V_t} S_t\\,dW^S_t, \\quad
+              dV_t = \\kappa(\\theta - V_t)\\,dt + \\xi\\sqrt{V_t}\\,dW^V_t, \\quad
+              d\\langle W^S, W^V\\rangle_t = \\rho\\,dt.
+
+    Scheme: Andersen's Quadratic-Exponential (QE) step for the variance, switching at
+    ``psi_c = 1.5``, with the central (gamma1 = gamma2 = 1/2) log-price step and his
+    martingale correction, so ``E[S_{t+dt} | V_t] = S_t exp((mu - q) dt)`` holds exactly at
+    every step. Chosen over full-truncation Euler because QE matches the first two moments of
+    the non-central chi-square variance exactly, keeps ``V >= 0`` by construction (no
+    truncation), and stays accurate at coarse steps (Andersen reports small biases at
+    ``dt = 1/8`` year even when the Feller condition ``2 kappa theta > xi^2`` fails badly);
+    full truncation needs far finer grids for the same bias. The normal that drives the
+    variance also supplies the exponential branch's uniform through ``U = Phi(Z_V)``, so
+    antithetic pairs mirror each other.
+
+    References
+    ----------
+    Heston, S. (1993), A closed-form solution for options with stochastic volatility,
+    *Review of Financial Studies* 6(2). Andersen, L. (2008), Simple and efficient simulation
+    of the Heston stochastic volatility model, *Journal of Computational Finance* 11(3).
+
+    Examples
+    --------
+    >>> m = Heston(drift=0.03, v0=0.04, kappa=1.5, theta=0.04, xi=0.5, rho=-0.7)
+    >>> p = m.simulate(100.0, 1.0, 12, 1000, rng=1)
+    >>> bool(p.variance.min() >= 0)
+    True
+    """
+
+    drift: float
+    v0: float
+    kappa: float
+    theta: float
+    xi: float
+    rho: float
+    dividend_yield: float = 0.0
+    has_variance = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(self, "v0", _param(self.v0, "v0", check_non_negative))
+        object.__setattr__(self, "kappa", _param(self.kappa, "kappa", check_positive))
+        object.__setattr__(self, "theta", _param(self.theta, "theta", check_positive))
+        object.__setattr__(self, "xi", _param(self.xi, "xi", check_positive))
+        object.__setattr__(
+            self, "rho", _param(self.rho, "rho", lambda x, n: check_in_range(x, n, -1.0, 1.0))
+        )
+        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+
+    @property
+    def feller_satisfied(self) -> bool:
+        """Whether ``2 kappa theta >= xi^2`` (variance never reaches zero in continuous time)."""
+        return 2.0 * self.kappa * self.theta >= self.xi * self.xi
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+        return _HestonStepper(self, dt, n_paths, rng, antithetic)
+
+
+# ---------------------------------------------------------------------------------------
+# Merton jump diffusion
+# ---------------------------------------------------------------------------------------
+
+
+class _MertonStepper(_Stepper):
+    def __init__(self, model: MertonJump, dt: float, n: int, rng: np.random.Generator, anti: bool):
+        sig, lam = model.volatility, model.jump_intensity
+        self.jm, self.js = model.jump_mean, model.jump_std
+        kbar = model.mean_jump_size
+        # The compensator -lambda * kbar removes the jumps' mean, so E[S] grows at mu - q.
+        self.mean = (model.drift - model.dividend_yield - lam * kbar - 0.5 * sig * sig) * dt
+        self.scale = sig * math.sqrt(dt)
+        self.lam_dt = lam * dt
+        self.rng, self.anti, self.n = rng, anti, n
+        self.z = np.empty(n)
+        self.zj = np.empty(n)
+
+    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
+        z = _draw_normals(self.rng, self.z, self.anti)
+        z *= self.scale
+        z += self.mean
+        if self.lam_dt > 0.0:
+            if self.anti:
+                half = self.rng.poisson(self.lam_dt, self.n // 2)
+                counts = np.concatenate([half, half]).astype(np.float64)
+            else:
+                counts = self.rng.poisson(self.lam_dt, self.n).astype(np.float64)
+            # Given N jumps, the sum of N iid N(m, s^2) log-jumps is N(N m, N s^2) exactly,
+            # so one normal per path and step suffices.
+            zj = _draw_normals(self.rng, self.zj, self.anti)
+            z += counts * self.jm
+            np.sqrt(counts, out=counts)
+            counts *= self.js
+            z += counts * zj
+        np.exp(z, out=z)
+        np.multiply(s_prev, z, out=s_next)
+
+
+@dataclass(frozen=True)
+class MertonJump(MarketModel):
+    """Merton's jump diffusion: GBM plus compound-Poisson log-normal jumps, compensated.
+
+    Parameters
+    ----------
+    drift : float
+        Expected total return ``mu`` per year (jumps included).
+    volatility : float
+        Diffusion volatility ``sigma`` >= 0, annualised.
+    jump_intensity : float
+        Expected number of jumps per year ``lambda`` >= 0.
+    jump_mean : float
+        Mean ``m`` of the log jump ``Y``.
+    jump_std : float
+        Standard deviation ``s`` >= 0 of the log jump ``Y``.
+    dividend_yield : float, default 0
+        Continuous dividend yield ``q``.
+
+    Notes
+    -----
+    Each jump multiplies the price by ``exp(Y)``, ``Y ~ N(m, s^2)``, with mean relative jump
+    ``k = exp(m + s^2/2) - 1``:
+
+    .. math:: \\log\\frac{S_{t+\\Delta}}{S_t} = (\\mu - q - \\lambda k - \\tfrac12\\sigma^2)\\Delta
+              + \\sigma\\sqrt{\\Delta} Z + \\sum_{j=1}^{N_\\Delta} Y_j,
+              \\quad N_\\Delta \\sim \\mathrm{Poisson}(\\lambda\\Delta),
+
+    exact in distribution at any step (Merton 1976, *Journal of Financial Economics* 3;
+    Glasserman 3.5.1). With antithetic variates a pair shares its jump counts and mirrors
+    the normals.
+
+    Examples
+    --------
+    >>> m = MertonJump(0.05, 0.15, jump_intensity=0.5, jump_mean=-0.1, jump_std=0.15)
+    >>> m.simulate(100.0, 1.0, 52, 4, rng=0).spot.shape
+    (53, 4)
+    """
+
+    drift: float
+    volatility: float
+    jump_intensity: float
+    jump_mean: float
+    jump_std: float
+    dividend_yield: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(
+            self, "volatility", _param(self.volatility, "volatility", check_non_negative)
+        )
+        object.__setattr__(
+            self,
+            "jump_intensity",
+            _param(self.jump_intensity, "jump_intensity", check_non_negative),
+        )
+        object.__setattr__(self, "jump_mean", _param(self.jump_mean, "jump_mean"))
+        object.__setattr__(self, "jump_std", _param(self.jump_std, "jump_std", check_non_negative))
+        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        if not math.isfinite(self.mean_jump_size):
+            raise HedgeLibError(
+                f"jump_mean and jump_std give an infinite mean jump exp(m + s^2/2), got "
+                f"jump_mean={self.jump_mean!r}, jump_std={self.jump_std!r}"
+            )
+
+    @property
+    def mean_jump_size(self) -> float:
+        """``k = E[exp(Y)] - 1``, the mean relative jump."""
+        x = self.jump_mean + 0.5 * self.jump_std**2
+        # expm1 raises OverflowError past ~709; report that as an infinite mean instead.
+        return math.expm1(x) if x < 700.0 else math.inf
+
+    @property
+    def total_variance_rate(self) -> float:
+        """Annualised variance of log returns, ``sigma^2 + lambda (m^2 + s^2)``."""
+        return self.volatility**2 + self.jump_intensity * (self.jump_mean**2 + self.jump_std**2)
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+        return _MertonStepper(self, dt, n_paths, rng, antithetic)
+
+
+# ---------------------------------------------------------------------------------------
+# GARCH(1,1)
+# ---------------------------------------------------------------------------------------
+
+
+class _GarchStepper(_Stepper):
+    def __init__(self, model: GARCH, dt: float, n: int, rng: np.random.Generator, anti: bool):
+        ppy = model.periods_per_year
+        # Each grid step is split into a whole number of GARCH periods of about one day.
+        self.k = max(1, round(dt * ppy))
+        self.dt_sub = dt / self.k
+        self.scale = self.dt_sub * ppy  # 1 exactly on a daily grid
+        self.carry = (model.drift - model.dividend_yield) * self.dt_sub
+        self.omega, self.alpha, self.beta = model.omega, model.alpha, model.beta
+        self.ppy = ppy
+        self.rng, self.anti = rng, anti
+        self.h = np.full(n, model.start_variance)  # per-period variance
+        self.z = np.empty(n)
+        self.acc = np.empty(n)
+        self.tmp = np.empty(n)
+        self.variance = self.h * ppy
+
+    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
+        h, z, acc, tmp = self.h, self.z, self.acc, self.tmp
+        acc.fill(0.0)
+        for _ in range(self.k):
+            _draw_normals(self.rng, z, self.anti)
+            # log return: carry - var/2 + sqrt(var) z, var = h scaled to the sub-step length;
+            # E[exp(.) | h] = exp(carry) exactly, which gives the drift convention.
+            np.multiply(h, self.scale, out=tmp)
+            acc += self.carry
+            acc -= 0.5 * tmp
+            np.sqrt(tmp, out=tmp)
+            tmp *= z
+            acc += tmp
+            # h <- omega + alpha h z^2 + beta h  (eps^2 = h z^2 in per-period units)
+            np.square(z, out=z)
+            z *= self.alpha
+            z += self.beta
+            h *= z
+            h += self.omega
+        np.exp(acc, out=acc)
+        np.multiply(s_prev, acc, out=s_next)
+        self.variance = h * self.ppy
+
+
+@dataclass(frozen=True)
+class GARCH(MarketModel):
+    """A GARCH(1,1) market: daily log returns with clustering, time-varying volatility.
+
+    Parameters
+    ----------
+    drift : float
+        Expected total return ``mu`` per year (annualised, like every model here).
+    omega : float
+        Constant of the variance recursion, per period (daily variance in decimal units,
+        e.g. ``arch``'s omega fitted on percent returns divided by 1e4), > 0.
+    alpha : float
+        Reaction to the last squared shock, >= 0.
+    beta : float
+        Persistence of the last variance, >= 0; ``alpha + beta < 1`` (stationarity).
+    dividend_yield : float, default 0
+        Continuous dividend yield ``q``.
+    initial_variance : float, optional
+        Per-period variance of the first day's return; default the unconditional variance
+        ``omega / (1 - alpha - beta)``.
+    periods_per_year : int, default 252
+        GARCH periods (trading days) per year.
+
+    Notes
+    -----
+    Per period (day) of length ``delta = 1/252`` year, with ``z ~ N(0, 1)`` iid:
+
+    .. math:: r_t = (\\mu - q)\\delta - \\tfrac12 h_t + \\sqrt{h_t} z_t, \\qquad
+              h_{t+1} = \\omega + \\alpha h_t z_t^2 + \\beta h_t,
+
+    so ``E[exp(r_t) | h_t] = exp((mu - q) delta)`` and ``E[S_T] = S_0 exp((mu - q) T)``.
+    Volatility clusters: the autocorrelation of squared returns decays like
+    ``(alpha + beta)^lag``. A grid step of ``dt`` years is split into
+    ``k = max(1, round(dt * 252))`` GARCH periods whose variance is scaled to length
+    ``dt / k``; on a daily grid (``dt = 1/252``) that is the plain daily recursion, on a
+    weekly or monthly grid the steps aggregate 5 or 21 simulated days. ``Paths.variance``
+    holds the annualised conditional variance ``252 h`` in force from each grid time.
+
+    References
+    ----------
+    Bollerslev, T. (1986), Generalized autoregressive conditional heteroskedasticity,
+    *Journal of Econometrics* 31; Engle, R. (1982), *Econometrica* 50.
+
+    Examples
+    --------
+    >>> m = GARCH.from_annualised(drift=0.05, volatility=0.2, alpha=0.08, beta=0.9)
+    >>> round(m.long_run_volatility, 6)
+    0.2
+    >>> m.simulate(100.0, 1.0, 252, 10, rng=3).spot.shape
+    (253, 10)
+    """
+
+    drift: float
+    omega: float
+    alpha: float
+    beta: float
+    dividend_yield: float = 0.0
+    initial_variance: float | None = None
+    periods_per_year: int = TRADING_DAYS_PER_YEAR
+    has_variance = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(self, "omega", _param(self.omega, "omega", check_positive))
+        object.__setattr__(self, "alpha", _param(self.alpha, "alpha", check_non_negative))
+        object.__setattr__(self, "beta", _param(self.beta, "beta", check_non_negative))
+        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        if self.initial_variance is not None:
+            object.__setattr__(
+                self,
+                "initial_variance",
+                _param(self.initial_variance, "initial_variance", check_positive),
+            )
+        object.__setattr__(
+            self, "periods_per_year", check_int(self.periods_per_year, "periods_per_year")
+        )
+        if not self.alpha + self.beta < 1.0:
+            raise HedgeLibError(
+                f"alpha + beta must be < 1 for a stationary GARCH, got alpha={self.alpha!r}, "
+                f"beta={self.beta!r} (sum {self.alpha + self.beta!r})"
+            )
+
+    @classmethod
+    def from_annualised(
+        cls,
+        drift: float,
+        volatility: float,
+        alpha: float,
+        beta: float,
+        dividend_yield: float = 0.0,
+        initial_volatility: float | None = None,
+        periods_per_year: int = TRADING_DAYS_PER_YEAR,
+    ) -> GARCH:
+        """Build from the long-run annualised volatility instead of ``omega``.
+
+        ``omega = volatility^2 / periods_per_year * (1 - alpha - beta)``; the optional
+        ``initial_volatility`` (annualised) sets the first day's variance.
+        """
+        vol = _param(volatility, "volatility", check_positive)
+        a = _param(alpha, "alpha", check_non_negative)
+        b = _param(beta, "beta", check_non_negative)
+        ppy = check_int(periods_per_year, "periods_per_year")
+        if not a + b < 1.0:
+            raise HedgeLibError(
+                f"alpha + beta must be < 1 for a stationary GARCH, got alpha={a!r}, beta={b!r}"
+            )
+        h0 = None
+        if initial_volatility is not None:
+            h0 = _param(initial_volatility, "initial_volatility", check_positive) ** 2 / ppy
+        return cls(drift, vol * vol / ppy * (1.0 - a - b), a, b, dividend_yield, h0, ppy)
+
+    @property
+    def persistence(self) -> float:
+        """``alpha + beta``: how slowly a variance shock dies out."""
+        return self.alpha + self.beta
+
+    @property
+    def half_life(self) -> float:
+        """Periods (days) for a variance shock to halve, ``log(1/2) / log(alpha + beta)``."""
+        p = self.persistence
+        return math.log(0.5) / math.log(p) if p > 0.0 else 0.0
+
+    @property
+    def long_run_variance(self) -> float:
+        """Unconditional per-period variance ``omega / (1 - alpha - beta)``."""
+        return self.omega / (1.0 - self.persistence)
+
+    @property
+    def long_run_volatility(self) -> float:
+        """Unconditional volatility, annualised: ``sqrt(periods_per_year * long_run_variance)``."""
+        return math.sqrt(self.periods_per_year * self.long_run_variance)
+
+    @property
+    def start_variance(self) -> float:
+        """Per-period variance of the first simulated day."""
+        return self.long_run_variance if self.initial_variance is None else self.initial_variance
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+        return _GarchStepper(self, dt, n_paths, rng, antithetic)
