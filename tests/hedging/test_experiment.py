@@ -1,0 +1,444 @@
+"""Tests of hedgelib.hedging.experiment: reproducibility at any chunking and on any executor,
+common random numbers, and the Monte Carlo checks of hedgelib.theory against the engine."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from hedgelib import theory
+from hedgelib.book import Book, OptionLeg
+from hedgelib.conventions import HedgeLibError
+from hedgelib.hedging.costs import TransactionCosts
+from hedgelib.hedging.engine import simulate_hedge
+from hedgelib.hedging.experiment import (
+    Comparison,
+    compare,
+    cost_risk_frontier,
+    frequency_sweep,
+    run_experiment,
+)
+from hedgelib.hedging.result import HedgeResult
+from hedgelib.hedging.rules import DeltaBand, EveryNSteps
+from hedgelib.market.models import GBM, MertonJump, Paths
+from hedgelib.pricing.black_scholes import bs_greeks
+
+MODEL = GBM(0.05, 0.2)
+BOOK = Book([OptionLeg("call", 100.0, 1 / 12, -1.0), OptionLeg("put", 95.0, 1 / 12, 2.0)])
+# 1,000 paths in blocks of 256: three full blocks and one of 232.
+SMALL = dict(spot=100.0, horizon=1 / 12, n_steps=10, n_paths=1000, seed=123, block_size=256)
+HEDGE = dict(
+    hedge_volatility=0.2, rate=0.05, costs=TransactionCosts(proportional=1e-3, per_trade=0.01)
+)
+
+
+def assert_identical(a: HedgeResult, b: HedgeResult) -> None:
+    """Bit-identical per-path results (array_equal, no tolerance)."""
+    for name in ("pnl", "costs", "n_trades", "turnover", "unhedged_pnl"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for group in ("attribution", "explain", "cost_breakdown"):
+        da, db = getattr(a, group), getattr(b, group)
+        assert da.keys() == db.keys()
+        for key in da:
+            assert np.array_equal(da[key], db[key]), (group, key)
+    assert a.premium == b.premium
+
+
+@pytest.fixture(scope="module")
+def reference() -> HedgeResult:
+    with ThreadPoolExecutor(1) as pool:
+        return run_experiment(MODEL, BOOK, chunk_size=256, executor=pool, **SMALL, **HEDGE)
+
+
+def block_paths(seed: int, n_paths: int, block: int, n_steps: int, horizon: float) -> Paths:
+    """The paths run_experiment documents: block i from child i of SeedSequence(seed)."""
+    n_blocks = -(-n_paths // block)
+    kids = np.random.SeedSequence(seed).spawn(n_blocks)
+    parts = [
+        MODEL.simulate(
+            100.0, horizon, n_steps, min(block, n_paths - i * block), rng=np.random.default_rng(k)
+        )
+        for i, k in enumerate(kids)
+    ]
+    return Paths(parts[0].times, np.hstack([p.spot for p in parts]))
+
+
+# -- reproducibility ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk", [None, 256, 512, 768, 1024, 4096])
+def test_bit_identical_for_any_chunk_size(reference, chunk):
+    res = run_experiment(MODEL, BOOK, chunk_size=chunk, **SMALL, **HEDGE)
+    assert res.n_paths == 1000
+    assert_identical(res, reference)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_bit_identical_on_thread_pools(reference, workers):
+    with ThreadPoolExecutor(workers) as pool:
+        res = run_experiment(MODEL, BOOK, chunk_size=512, executor=pool, **SMALL, **HEDGE)
+    assert_identical(res, reference)
+
+
+def test_bit_identical_on_a_process_pool(reference):
+    with ProcessPoolExecutor(2) as pool:
+        res = run_experiment(MODEL, BOOK, chunk_size=256, executor=pool, **SMALL, **HEDGE)
+    assert_identical(res, reference)
+
+
+def test_bit_identical_on_a_dask_cluster(reference):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        res = run_experiment(
+            MODEL, BOOK, chunk_size=512, executor=client.get_executor(), **SMALL, **HEDGE
+        )
+    assert_identical(res, reference)
+
+
+def test_blocks_are_the_documented_paths(reference):
+    # Oracle: the engine run once on all the documented block paths gives the same numbers.
+    paths = block_paths(123, 1000, 256, 10, 1 / 12)
+    direct = simulate_hedge(BOOK, paths, **HEDGE)
+    assert_identical(reference, direct)
+    # A different seed or block size is a different stream.
+    other = run_experiment(MODEL, BOOK, **{**SMALL, "block_size": 200}, **HEDGE)
+    assert not np.array_equal(other.pnl, reference.pnl)
+
+
+def test_per_path_hedge_volatility_is_sliced_per_chunk():
+    rng = np.random.default_rng(9)
+    vol_paths = rng.uniform(0.1, 0.3, 1000)
+    vol_grid = np.tile(vol_paths, (11, 1)) * np.linspace(1.0, 1.2, 11)[:, None]
+    paths = block_paths(123, 1000, 256, 10, 1 / 12)
+    kw = dict(rate=0.05, costs=TransactionCosts(proportional=1e-3), pricing_volatility=0.2)
+    # Per time and path, shape (n_steps + 1, n_paths): equals the engine on all paths at once.
+    res = run_experiment(MODEL, BOOK, chunk_size=512, hedge_volatility=vol_grid, **SMALL, **kw)
+    assert_identical(res, simulate_hedge(BOOK, paths, hedge_volatility=vol_grid, **kw))
+    # One volatility per path, shape (1, n_paths): the same as repeating it over time.
+    flat = run_experiment(
+        MODEL, BOOK, chunk_size=768, hedge_volatility=vol_paths[None, :], **SMALL, **kw
+    )
+    full = simulate_hedge(BOOK, paths, hedge_volatility=np.tile(vol_paths, (11, 1)), **kw)
+    assert_identical(flat, full)
+    # Per-path volatilities change the answer path by path (the slicing is not a no-op).
+    const = run_experiment(MODEL, BOOK, hedge_volatility=0.2, **SMALL, **kw)
+    assert not np.allclose(const.pnl, flat.pnl)
+
+
+def test_recorded_steps_follow_the_whole_run():
+    # 300 recorded paths span the first two blocks; path numbers are global.
+    res = run_experiment(MODEL, BOOK, chunk_size=512, record_paths=300, **SMALL, **HEDGE)
+    assert sorted(res.steps["path"].unique()) == list(range(300))
+    direct = simulate_hedge(
+        BOOK, block_paths(123, 1000, 256, 10, 1 / 12), record_paths=300, **HEDGE
+    )
+    np.testing.assert_array_equal(res.steps["spot"].to_numpy(), direct.steps["spot"].to_numpy())
+    np.testing.assert_array_equal(res.steps["pnl"].to_numpy(), direct.steps["pnl"].to_numpy())
+
+
+def test_progress_reports_paths_in_the_calling_thread():
+    import threading
+
+    calls = []
+    main = threading.get_ident()
+
+    def progress(done, total):
+        calls.append((done, total, threading.get_ident()))
+
+    run_experiment(MODEL, BOOK, chunk_size=512, progress=progress, **SMALL, **HEDGE)
+    assert calls[0][:2] == (0, 1000)
+    assert calls[-1][:2] == (1000, 1000)
+    done = [c[0] for c in calls]
+    assert done == sorted(done) and len(calls) == 3  # start, then two chunks (512 + 488)
+    assert {c[2] for c in calls} == {main}
+
+
+def test_other_models_run():
+    jumps = MertonJump(0.05, 0.15, jump_intensity=1.0, jump_mean=-0.1, jump_std=0.1)
+    a = run_experiment(jumps, BOOK, chunk_size=256, **SMALL, **HEDGE)
+    b = run_experiment(jumps, BOOK, chunk_size=1024, **SMALL, **HEDGE)
+    assert_identical(a, b)
+    assert a.n_paths == 1000 and np.isfinite(a.pnl).all()
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "name"),
+    [
+        ({"chunk_size": 300}, "chunk_size"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"n_paths": 0}, "n_paths"),
+        ({"n_steps": 2.5}, "n_steps"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "abc"}, "seed"),
+        ({"block_size": 0}, "block_size"),
+        ({"spot": -100.0}, "spot"),
+        ({"horizon": 0.0}, "horizon"),
+        ({"executor": object()}, "executor"),
+        ({"progress": 3}, "progress"),
+        ({"hedge_volatility": np.full((2, 1000), 0.2)}, "hedge_volatility"),
+        ({"hedge_volatility": np.full((11, 999), 0.2)}, "hedge_volatility"),
+        ({"hedge_volatility": np.full((11, 1000), -0.2)}, "hedge_volatility"),
+        ({"hedge_volatility": np.full(1000, 0.2)}, r"hedge_volatility.*\(11,\)"),
+        ({"record_paths": 2000}, "record_paths"),
+        ({"rulez": EveryNSteps(1)}, "rulez"),
+    ],
+)
+def test_run_experiment_validates(change, name):
+    kw = {**SMALL, **HEDGE, **change}
+    with pytest.raises(HedgeLibError, match=name):
+        run_experiment(MODEL, BOOK, **kw)
+
+
+def test_run_experiment_needs_a_model_a_book_and_a_hedge_volatility():
+    with pytest.raises(HedgeLibError, match="model"):
+        run_experiment("GBM", BOOK, **SMALL, **HEDGE)
+    with pytest.raises(HedgeLibError, match="book"):
+        run_experiment(MODEL, "call", **SMALL, **HEDGE)
+    with pytest.raises(HedgeLibError, match="hedge_volatility"):
+        run_experiment(MODEL, BOOK, **SMALL, rate=0.05)
+
+
+def test_engine_errors_reach_the_caller():
+    with pytest.raises(HedgeLibError, match="rate"):
+        run_experiment(MODEL, BOOK, **SMALL, hedge_volatility=0.2, rate=float("inf"))
+
+
+# -- compare ----------------------------------------------------------------------------------
+
+
+def test_compare_hedges_the_same_paths():
+    setups = {
+        "daily": {"rule": EveryNSteps(1)},
+        "every 5": {"rule": EveryNSteps(5)},
+        "band": {"rule": DeltaBand(0.1), "costs": TransactionCosts(proportional=5e-3)},
+    }
+    cmp = compare(MODEL, BOOK, setups, chunk_size=512, **SMALL, **HEDGE)
+    assert isinstance(cmp, Comparison) and cmp.names == ("daily", "every 5", "band")
+    base = cmp["daily"].unhedged_pnl
+    for name in cmp.names:
+        assert np.array_equal(cmp[name].unhedged_pnl, base)
+    # Each set-up equals its own run_experiment on the same seed (and so the same paths).
+    solo = run_experiment(MODEL, BOOK, rule=EveryNSteps(5), **SMALL, **HEDGE)
+    assert_identical(cmp["every 5"], solo)
+    table = cmp.table()
+    assert list(table.index) == ["daily", "every 5", "band"]
+    assert {"mean", "std", "std_se", "mean_cost", "mean_cost_se", "variance_reduction"} <= set(
+        table.columns
+    )
+    assert table.loc["daily", "std"] < table.loc["every 5", "std"]
+    assert table.loc["band", "mean_cost"] > 0
+    # Paired differences: the same mean difference, with a smaller standard error than if the
+    # set-ups had run on independent paths (the two hedge errors are positively correlated).
+    diff = cmp.difference("every 5", "daily")
+    assert diff["mean_pnl"] == pytest.approx(
+        table.loc["every 5", "mean"] - table.loc["daily", "mean"], abs=1e-12
+    )
+    unpaired = math.hypot(table.loc["daily", "se_mean"], table.loc["every 5", "se_mean"])
+    assert diff["mean_pnl_se"] < 0.9 * unpaired
+    with pytest.raises(HedgeLibError, match="nope"):
+        cmp.difference("nope", "daily")
+    with pytest.raises(TypeError):
+        cmp.results["x"] = cmp["daily"]  # read-only mapping
+
+
+def test_compare_validates_setups():
+    with pytest.raises(HedgeLibError, match="setups"):
+        compare(MODEL, BOOK, {}, **SMALL, **HEDGE)
+    with pytest.raises(HedgeLibError, match="setups"):
+        compare(MODEL, BOOK, [("a", {})], **SMALL, **HEDGE)
+    with pytest.raises(HedgeLibError, match="hedge_vol"):
+        compare(MODEL, BOOK, {"a": {"hedge_vol": 0.2}}, **SMALL, **HEDGE)
+    with pytest.raises(HedgeLibError, match="hedge_volatility"):
+        compare(MODEL, BOOK, {"a": {"rate": 0.05}}, **SMALL)
+    with pytest.raises(HedgeLibError, match="record_paths"):
+        compare(MODEL, BOOK, {"a": {"record_paths": 1}, "b": {}}, **SMALL, **HEDGE)
+
+
+# -- theory against the engine ------------------------------------------------------------------
+
+# The brief's check: S = K = 100, T = 1/12, r = 5%, sigma = 20%, daily (N = 21) and four times
+# a day (N = 84), on the same 40,000 GBM paths at the pricing measure, 1 bp proportional costs
+# (small enough that costs leave the P&L's standard deviation unchanged to 1e-4).
+CALL = Book([OptionLeg("call", 100.0, 1 / 12, -1.0)])
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return frequency_sweep(
+        GBM(0.05, 0.2),
+        CALL,
+        spot=100.0,
+        horizon=1 / 12,
+        n_steps=84,
+        rebalance_counts=(21, 42, 84),
+        n_paths=40_000,
+        seed=2024,
+        hedge_volatility=0.2,
+        rate=0.05,
+        costs=TransactionCosts(proportional=1e-4),
+    )
+
+
+def test_sweep_table_shape(sweep):
+    assert list(sweep.index) == [21, 42, 84]
+    vega = bs_greeks(100.0, 100.0, 1 / 12, 0.2, 0.05).vega
+    np.testing.assert_allclose(
+        sweep["derman_kamal_std"], [theory.derman_kamal_std(vega, 0.2, n) for n in (21, 42, 84)]
+    )
+    assert (sweep["mean_trades"].diff().dropna() > 0).all()
+
+
+@pytest.mark.parametrize("n", [21, 84])
+def test_derman_kamal_std_within_5_percent(sweep, n):
+    row = sweep.loc[n]
+    assert 3 * row.pnl_std_se < 0.05 * row.derman_kamal_std  # 5% is a 3-SE statement
+    assert abs(row.pnl_std / row.derman_kamal_std - 1) < 0.05
+    # The numeric integral of the gamma is as close.
+    assert abs(row.pnl_std / row.theory_std - 1) < 0.05
+
+
+def test_sweep_std_falls_like_one_over_sqrt_n(sweep):
+    slope = np.polyfit(np.log(sweep.index.to_numpy(float)), np.log(sweep["pnl_std"].to_numpy()), 1)[
+        0
+    ]
+    assert -0.55 < slope < -0.45
+    assert abs(sweep.loc[84, "std_ratio"] - 1) < 0.10
+
+
+@pytest.mark.parametrize("n", [21, 84])
+def test_mean_proportional_cost_within_5_percent_of_theory(sweep, n):
+    row = sweep.loc[n]
+    assert 3 * row.mean_cost_se < 0.05 * row.expected_cost
+    assert abs(row.mean_cost / row.expected_cost - 1) < 0.05
+    # And the at-the-money closed form is in the same place.
+    atm = theory.expected_rebalancing_cost_atm(100.0, 1e-4, n)
+    assert abs(row.mean_cost / atm - 1) < 0.05
+
+
+def test_frequency_sweep_defaults_and_validation():
+    df = frequency_sweep(
+        MODEL,
+        CALL,
+        spot=100.0,
+        horizon=1 / 12,
+        n_paths=500,
+        seed=1,
+        rebalance_counts=(3, 4),
+        hedge_volatility=0.2,
+    )
+    assert list(df.index) == [3, 4]  # grid = lcm = 12 steps
+    df = frequency_sweep(
+        MODEL,
+        CALL,
+        spot=100.0,
+        horizon=1 / 12,
+        n_steps=252,
+        n_paths=200,
+        seed=1,
+        hedge_volatility=0.2,
+        block_size=100,
+    )
+    assert df.index[0] == 1 and df.index[-1] == 252 and 2 <= len(df) <= 8
+    assert all(252 % n == 0 for n in df.index)
+    # No theory where it does not apply (a volatility per path).
+    df = frequency_sweep(
+        MODEL,
+        CALL,
+        spot=100.0,
+        horizon=1 / 12,
+        n_paths=100,
+        seed=1,
+        rebalance_counts=(2,),
+        hedge_volatility=np.full((1, 100), 0.2),
+        pricing_volatility=0.2,
+    )
+    assert df["derman_kamal_std"].isna().all() and df["expected_cost"].isna().all()
+    with pytest.raises(HedgeLibError, match="rebalance_counts"):
+        frequency_sweep(
+            MODEL,
+            CALL,
+            spot=100.0,
+            horizon=1 / 12,
+            n_steps=20,
+            n_paths=100,
+            seed=1,
+            rebalance_counts=(3,),
+            hedge_volatility=0.2,
+        )
+    with pytest.raises(HedgeLibError, match="rule"):
+        frequency_sweep(
+            MODEL,
+            CALL,
+            spot=100.0,
+            horizon=1 / 12,
+            n_paths=100,
+            seed=1,
+            rebalance_counts=(2,),
+            hedge_volatility=0.2,
+            rule=EveryNSteps(1),
+        )
+    with pytest.raises(HedgeLibError, match="n_steps"):
+        frequency_sweep(
+            MODEL, CALL, spot=100.0, horizon=1 / 12, n_paths=100, seed=1, hedge_volatility=0.2
+        )
+
+
+# -- cost-risk frontier ---------------------------------------------------------------------------
+
+
+def test_cost_risk_frontier():
+    df = cost_risk_frontier(
+        MODEL,
+        CALL,
+        spot=100.0,
+        horizon=1 / 12,
+        n_steps=21,
+        n_paths=2000,
+        seed=8,
+        costs=TransactionCosts(proportional=2e-3),
+        every=(1, 3, 7, 50),
+        band_widths=(0.02, 0.1),
+        risk_aversions=(0.5, 5.0),
+        hedge_volatility=0.2,
+        rate=0.05,
+    )
+    assert (
+        list(df["family"]) == ["every_n_steps"] * 3 + ["delta_band"] * 2 + ["whalley_wilmott"] * 2
+    )
+    every = df[df.family == "every_n_steps"]
+    # Less frequent hedging: cheaper and riskier, on the same paths.
+    assert every["mean_cost"].is_monotonic_decreasing and every["pnl_std"].is_monotonic_increasing
+    band = df[df.family == "delta_band"]
+    assert band["mean_cost"].is_monotonic_decreasing
+    ww = df[df.family == "whalley_wilmott"]
+    assert ww["mean_cost"].is_monotonic_increasing  # more risk-averse: narrower band, more trading
+    # "efficient" is exactly "not dominated in both cost and risk".
+    for i, row in df.iterrows():
+        others = df.drop(index=i)
+        dominated = ((others.mean_cost < row.mean_cost) & (others.pnl_std < row.pnl_std)).any()
+        assert row.efficient == (not dominated)
+    assert df.efficient.any()
+    with pytest.raises(HedgeLibError, match="band_widths"):
+        cost_risk_frontier(
+            MODEL,
+            CALL,
+            spot=100.0,
+            horizon=1 / 12,
+            n_steps=21,
+            n_paths=100,
+            seed=8,
+            costs=TransactionCosts(),
+            band_widths=(-0.1,),
+            hedge_volatility=0.2,
+        )
