@@ -1,9 +1,154 @@
 """hedgelib: pricing, markets and dynamic hedging of option books.
 
-The public API is importable from here; see DESIGN section 3 of the project docs and each
-function's docstring. ``hedgelib`` never imports streamlit.
+Everything in ``__all__`` is importable from here. Units and signs follow
+:mod:`hedgelib.conventions`. ``hedgelib`` never imports streamlit, so it is as usable from a
+notebook as from the app.
+
+>>> import hedgelib as hl
+>>> round(hl.bs_price(100, 100, 1.0, 0.2), 4)
+7.9656
 """
 
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib import theory
+from hedgelib.book import (
+    PRESETS,
+    Book,
+    ExpiryStatistics,
+    OptionLeg,
+    expiry_statistics,
+    greeks_profile,
+    preset_book,
+    scenario_pnl,
+)
+from hedgelib.conventions import (
+    TRADING_DAYS_PER_YEAR,
+    HedgeLibError,
+)
+from hedgelib.hedging import (
+    AnyOf,
+    Comparison,
+    CostModel,
+    DeltaBand,
+    DeltaGammaHedge,
+    DeltaHedge,
+    DeltaVegaHedge,
+    EveryNSteps,
+    HedgeOption,
+    HedgeResult,
+    NoHedge,
+    Rule,
+    Strategy,
+    TransactionCosts,
+    WhalleyWilmott,
+    compare,
+    cost_risk_frontier,
+    frequency_sweep,
+    run_experiment,
+    simulate_hedge,
+)
+from hedgelib.market import (
+    BUNDLED,
+    GARCH,
+    GBM,
+    BundledDataset,
+    GarchFit,
+    Heston,
+    MarketModel,
+    MertonJump,
+    Paths,
+    PriceHistory,
+    estimate_gbm,
+    fit_garch,
+    implied_volatility_series,
+    list_bundled,
+    load_bundled,
+    load_csv,
+    load_yahoo,
+    realised_volatility,
+    yahoo_cache_dir,
+)
+from hedgelib.pricing import (
+    Greeks,
+    MonteCarloResult,
+    bs_greeks,
+    bs_price,
+    bs_price_and_greeks,
+    heston_price,
+    implied_vol,
+    merton_price,
+    monte_carlo_price,
+    no_arbitrage_bounds,
+)
+from hedgelib.risk import (
+    entropic_risk,
+    expected_shortfall,
+    risk_summary,
+    value_at_risk,
+)
 
-__all__ = ["TRADING_DAYS_PER_YEAR", "HedgeLibError"]
+__all__ = [
+    "AnyOf",
+    "BUNDLED",
+    "Book",
+    "BundledDataset",
+    "Comparison",
+    "CostModel",
+    "DeltaBand",
+    "DeltaGammaHedge",
+    "DeltaHedge",
+    "DeltaVegaHedge",
+    "EveryNSteps",
+    "ExpiryStatistics",
+    "GARCH",
+    "GBM",
+    "GarchFit",
+    "Greeks",
+    "HedgeLibError",
+    "HedgeOption",
+    "HedgeResult",
+    "Heston",
+    "MarketModel",
+    "MertonJump",
+    "MonteCarloResult",
+    "NoHedge",
+    "OptionLeg",
+    "PRESETS",
+    "Paths",
+    "PriceHistory",
+    "Rule",
+    "Strategy",
+    "TRADING_DAYS_PER_YEAR",
+    "TransactionCosts",
+    "WhalleyWilmott",
+    "bs_greeks",
+    "bs_price",
+    "bs_price_and_greeks",
+    "compare",
+    "cost_risk_frontier",
+    "entropic_risk",
+    "estimate_gbm",
+    "expected_shortfall",
+    "expiry_statistics",
+    "fit_garch",
+    "frequency_sweep",
+    "greeks_profile",
+    "heston_price",
+    "implied_vol",
+    "implied_volatility_series",
+    "list_bundled",
+    "load_bundled",
+    "load_csv",
+    "load_yahoo",
+    "merton_price",
+    "monte_carlo_price",
+    "no_arbitrage_bounds",
+    "preset_book",
+    "realised_volatility",
+    "risk_summary",
+    "run_experiment",
+    "scenario_pnl",
+    "simulate_hedge",
+    "theory",
+    "value_at_risk",
+    "yahoo_cache_dir",
+]
