@@ -1,0 +1,94 @@
+"""The app's pages, for the home page's table of contents.
+
+Add a :class:`PageInfo` to :data:`PAGES` when you add a file under ``pages/``. The home page
+lists only pages whose file exists, so an entry may land before its page. A page file with
+no entry is still listed, described by the first line of its module docstring.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["APP_ROOT", "PAGES", "PageInfo", "available_pages"]
+
+APP_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page: its file (relative to the app folder), title, icon and a one-line purpose."""
+
+    path: str
+    title: str
+    summary: str
+    icon: str = ":material/article:"
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        path="pages/1_Option_Book.py",
+        title="Option Book & Greeks",
+        summary=(
+            "Build an option book from a preset or leg by leg; see its payoff and value, "
+            "net and per-leg greeks in trader units, greeks against spot, P&L heatmaps over "
+            "spot x volatility and spot x time, key statistics, and an implied-volatility "
+            "calculator."
+        ),
+        icon=":material/stacked_line_chart:",
+    ),
+    PageInfo(
+        path="pages/2_Underlying.py",
+        title="Underlying",
+        summary=(
+            "Pick the underlying: bundled real index data, a Yahoo Finance ticker, your own "
+            "CSV, or a simulated market (GBM, Heston, Merton jumps, GARCH), optionally "
+            "calibrated from the chosen history; see its prices, realised volatility against "
+            "VIX, and simulated sample paths with a fan chart."
+        ),
+        icon=":material/show_chart:",
+    ),
+    PageInfo(
+        path="pages/3_Hedge_Lab.py",
+        title="Monte Carlo Hedge Lab",
+        summary=(
+            "Hedge the book on simulated paths: strategy, rebalancing rule, hedge and pricing "
+            "volatility, costs and market impact; see hedged against unhedged P&L, risk, the "
+            "attribution of P&L, costs and sample paths."
+        ),
+        icon=":material/science:",
+    ),
+)
+
+
+def _docstring_summary(path: Path) -> str:
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        doc = None
+    return doc.strip().splitlines()[0] if doc else ""
+
+
+def _title_from_filename(path: Path) -> str:
+    stem = path.stem.split("_", 1)[1] if "_" in path.stem and path.stem.split("_", 1)[0].isdigit() else path.stem
+    return stem.replace("_", " ")
+
+
+def _page_order(path: Path) -> tuple[float, str]:
+    # Streamlit orders pages by their numeric prefix, so "10_x" comes after "2_y".
+    head = path.stem.split("_", 1)[0]
+    return (int(head) if head.isdigit() else float("inf"), path.stem)
+
+
+def available_pages(root: Path = APP_ROOT) -> list[PageInfo]:
+    """Registered pages whose file exists, plus unregistered ``pages/*.py``, in file order."""
+    registered = {p.path: p for p in PAGES}
+    found = []
+    for file in sorted((root / "pages").glob("*.py"), key=_page_order):
+        rel = file.relative_to(root).as_posix()
+        found.append(
+            registered.get(rel)
+            or PageInfo(path=rel, title=_title_from_filename(file), summary=_docstring_summary(file))
+        )
+    return found
