@@ -1,53 +1,20 @@
-"""Hedge Lab home page: what the lab does, its pages, its data and its units."""
+"""Hedge Lab: the app's entry point (``streamlit run app.py``).
+
+Navigation is declared here so that the sidebar shows each page's title and icon from
+``ui.pages`` (with a plain ``pages/`` folder Streamlit would label the home page "app").
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui.home import render_home
 from ui.pages import available_pages
 
 st.set_page_config(page_title="Hedge Lab", page_icon=":material/shield:", layout="wide")
 
-st.title("Hedge Lab")
-st.markdown(
-    "**Dynamic hedging of option books, hands on.** Build a book of options, **price** it "
-    "with Black-Scholes and friends, **hedge** it by trading the underlying (how often, at "
-    "which volatility, at what cost), and **measure** what the hedge really achieved on "
-    "simulated or real market paths: P&L, hedging error, costs and risk."
+navigation = st.navigation(
+    [st.Page(render_home, title="Home", icon=":material/home:", default=True)]
+    + [st.Page(page.path, title=page.title, icon=page.icon) for page in available_pages()]
 )
-st.caption(
-    "For students and teachers of derivatives (demos, exercises) and for traders and risk "
-    "people doing quick what-if analysis."
-)
-
-st.header("Pages")
-for page in available_pages():
-    with st.container(border=True):
-        st.page_link(page.path, label=page.title, icon=page.icon)
-        if page.summary:
-            st.markdown(page.summary)
-
-st.header("Where the data come from")
-st.markdown(
-    """
-- **Bundled real index data, offline**: daily prices shipped inside the `arch` package:
-  the **S&P 500** and the **NASDAQ** Composite (1999-2018), the **VIX** (2014-2018) and
-  **WTI** crude oil.
-- **Yahoo Finance**, when the machine is online: any ticker, cached on disk so it keeps
-  working offline.
-- **Your own CSV**: a date column and a close column, checked row by row.
-- **Simulated models**: geometric Brownian motion, Heston stochastic volatility and Merton
-  jump-diffusion, seeded so every run can be reproduced.
-
-Every page says which source it is using.
-"""
-)
-
-st.header("Units")
-st.markdown(
-    "Time in years (expiries typed in calendar or trading days; **252 trading days a year**); "
-    "volatility, rates and dividend yields typed in **percent**, continuously compounded; "
-    "quantities signed (+ long, − short); P&L in currency from the holder's view; greeks "
-    "labelled with their unit: **vega per vol point**, **theta per trading day**, "
-    "**rho per 1%**, gamma per 1.00 of spot."
-)
+navigation.run()
