@@ -59,6 +59,17 @@ PAGES: tuple[PageInfo, ...] = (
         ),
         icon=":material/science:",
     ),
+    PageInfo(
+        path="pages/4_Historical_Backtest.py",
+        title="Historical Backtest",
+        summary=(
+            "Hedge a book on real prices: one replay from a chosen date, or a rolling "
+            "programme (e.g. sell a one-month straddle every month at VIX); trades on the "
+            "price chart, P&L split by greek, implied against realised volatility, and the "
+            "results of every trade."
+        ),
+        icon=":material/history:",
+    ),
 )
 
 
