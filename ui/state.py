@@ -34,6 +34,29 @@ Page-private keys carry the page's prefix. The Option Book page (prefix ``"ob_"`
     a plain dict copy of the settings above (not the market inputs, which come back from
     ``"market"``, nor the stock, which comes back from ``"book"``): Streamlit deletes a
     page's widget state when the user leaves the page, and the page restores it from here.
+
+The data source (shared; written by :func:`ui.source_picker.pick_source`, read by any page
+through ``pick_source(prefix)`` or, without widgets, ``current_source()``):
+
+``"source"`` (``ui.source_picker.SOURCE_KEY``)
+    A plain ``dict`` describing the source in use (see ``ui.source_picker.default_source``):
+    ``kind`` (``"bundled"``, ``"yahoo"``, ``"csv"`` or ``"model"``); ``history``, the last
+    real-data choice (``kind``, bundled ``key``, Yahoo ``ticker``, CSV ``filename``, window
+    ``start``/``end`` as ISO dates or None); ``model`` (``name``, ``spot``, annual ``drift``,
+    ``params`` per model in library units, ``calibrated``: None or where the parameters
+    were fitted). It changes only when the new choice can be used.
+``"source_csv"`` (``ui.source_picker.CSV_KEY``)
+    The last valid uploaded CSV: ``{"filename", "data" (bytes), "dayfirst"}``; kept so the
+    file survives page switches (the uploader widget does not).
+``"source_yahoo"`` (``ui.source_picker.YAHOO_KEY``)
+    The last successful Yahoo Finance download, a ``PriceHistory``.
+
+The picker's widgets carry the calling page's prefix followed by ``src_`` (``ul_src_kind``,
+``ul_src_start``, ...); they start from ``"source"``, so every page shows the same choice.
+The Underlying page (prefix ``"ul_"``) also uses ``ul_vol_window``, ``ul_log_scale``,
+``ul_show_vix`` (volatility chart), ``ul_n_paths``, ``ul_horizon_days`` (trading days),
+``ul_n_steps``, ``ul_seed`` (simulation form), and ``ul_saved``, their copy across page
+switches.
 """
 
 from __future__ import annotations
