@@ -1,0 +1,386 @@
+"""Monte Carlo Hedge Lab: hedge the book on simulated paths and see what the hedge achieved."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from hedgelib.book import Book
+from hedgelib.charts.hedging import (
+    attribution_waterfall_figure,
+    cost_breakdown_figure,
+    pnl_histogram_figure,
+    sample_paths_figure,
+)
+from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from ui.errors import stop_on_error
+from ui.hedge_lab import (
+    FIELDS,
+    MAX_PATH_STEPS,
+    MODELS,
+    RULES,
+    SCHEMA,
+    STRATEGIES,
+    WIDGETS,
+    cap_message,
+    default_book,
+    ledger_frame,
+    results_frame,
+    run_lab,
+    sample_arrays,
+    scenario_of,
+    std_error_of_std,
+    step_days,
+    takeaway,
+    waterfall_terms,
+    zoom_range,
+)
+from ui.state import get_book, get_market, set_book, set_market
+
+st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
+ss = st.session_state
+OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
+
+
+def _link_to_option_book() -> None:
+    try:
+        st.page_link(OPTION_BOOK_PAGE, label="Option Book & Greeks", icon=":material/stacked_line_chart:")
+    except StreamlitAPIException:
+        # The page was started on its own (not through app.py): no navigation to link into.
+        st.markdown("Open **Option Book & Greeks** from the app's navigation.")
+
+
+def _apply_scenario(scenario: dict, present: set[str]) -> None:
+    """Load a scenario's inputs into the form, and its book and market where it has them."""
+    settings = {k: scenario[k] for k in WIDGETS}
+    for key, value in settings.items():
+        ss["hl_" + key] = value
+    ss["hl_submitted"] = settings
+    if "book" in present:
+        set_book(Book.from_dict(scenario["book"]))
+    market = {}
+    if "spot" in present:
+        market["spot"] = scenario["spot"]
+    if "rate_pct" in present:
+        market["rate"] = scenario["rate_pct"] / 100.0
+    if "div_pct" in present:
+        market["dividend_yield"] = scenario["div_pct"] / 100.0
+    if market:
+        set_market(market)
+
+
+def _load_uploaded() -> None:
+    file = ss.get("hl_upload")
+    if file is None:
+        return
+    try:
+        scenario = SCHEMA.from_json(file.getvalue())
+        _apply_scenario(scenario, set(scenario))
+    except HedgeLibError as exc:  # ScenarioError, or a book the library refuses
+        ss["hl_note"] = ("error", f"Could not load {file.name}: {exc}")
+        return
+    ss["hl_note"] = ("success", f"Loaded the scenario from {file.name} and ran it.")
+    ss["hl_write_link"] = True
+
+
+# ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
+if "hl_submitted" not in ss:
+    found, problems = SCHEMA.from_query_params(st.query_params)
+    scenario = SCHEMA.complete(found)
+    try:
+        _apply_scenario(scenario, set(found))
+    except HedgeLibError as exc:
+        problems.append(f"book: {exc}")
+        _apply_scenario({**scenario, "book": SCHEMA.defaults["book"]}, set(found) - {"book"})
+    ss["hl_link_problems"] = problems
+for key in WIDGETS:
+    if "hl_" + key not in ss:
+        ss["hl_" + key] = ss["hl_submitted"][key]
+
+# ---- header: which book, which market ----------------------------------------------------
+st.title("Monte Carlo Hedge Lab")
+st.caption(
+    "Sell (or buy) the book at the pricing volatility, hedge it along simulated market paths "
+    "at the hedge volatility, pay the costs, and look at the P&L at the book's last expiry."
+)
+if ss.get("hl_link_problems"):
+    st.warning("Some settings in the link were ignored: " + "; ".join(ss["hl_link_problems"]))
+    ss["hl_link_problems"] = []
+
+market = get_market()
+book = get_book()
+if book is None:
+    book = default_book(market["spot"])
+    st.info(
+        "**No book built yet: hedging a default short at-the-money call** (one option sold, "
+        f"strike {market['spot']:,.2f} = spot, {book.expiry * TRADING_DAYS_PER_YEAR:.0f} trading "
+        "days). Build your own book on the Option Book page."
+    )
+    _link_to_option_book()
+else:
+    legs = ", ".join(f"{leg.quantity:+g} {leg.kind} {leg.strike:,.2f} "
+                     f"({leg.expiry * TRADING_DAYS_PER_YEAR:.0f}d)" for leg in book.legs)
+    stock = f"; stock {book.stock:+g}" if book.stock else ""
+    st.markdown(f"**Book** (from the Option Book page): {legs or 'no options'}{stock}")
+st.caption(
+    f"Market from the Option Book page: spot {market['spot']:,.2f}, rate "
+    f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
+    "Expiries in trading days (252 a year)."
+)
+
+
+# ---- inputs ------------------------------------------------------------------------------
+def _number(name: str, container) -> None:
+    f = FIELDS[name]
+    integer = isinstance(f.default, int)
+    cast = int if integer else float
+    container.number_input(
+        f.label, key="hl_" + name, help=f.help or None,
+        min_value=None if f.min is None else cast(f.min),
+        max_value=None if f.max is None else cast(f.max),
+        step=None if f.step is None else cast(f.step),
+        format=None if integer else "%g",
+    )
+
+
+def _select(name: str, container, labels: dict | None = None) -> None:
+    f = FIELDS[name]
+    container.selectbox(f.label, f.choices, key="hl_" + name, help=f.help or None,
+                        format_func=(labels or {}).get if labels else str)
+
+
+with st.form("hl_form"):
+    c_model, c_hedge, c_vol, c_run = st.columns(4)
+    with c_model:
+        st.markdown("**Market model**")
+        _select("model", st, MODELS)
+        _number("drift_pct", st)
+        _number("vol_pct", st)
+        with st.expander("Heston parameters"):
+            for name in ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa", "heston_xi",
+                         "heston_rho"):
+                _number(name, st)
+        with st.expander("Merton jump parameters"):
+            for name in ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"):
+                _number(name, st)
+        with st.expander("GARCH parameters"):
+            _number("garch_alpha", st)
+            _number("garch_beta", st)
+    with c_hedge:
+        st.markdown("**Hedge**")
+        _select("strategy", st, STRATEGIES)
+        _select("rule", st, RULES)
+        _number("every_n", st)
+        _number("band_width", st)
+        _number("ww_risk_aversion", st)
+        with st.expander("Hedge option (delta-gamma, delta-vega)"):
+            _select("hopt_kind", st)
+            _number("hopt_moneyness_pct", st)
+            _number("hopt_tenor_days", st)
+    with c_vol:
+        st.markdown("**Volatility and costs**")
+        _number("hedge_vol_pct", st)
+        _number("pricing_vol_pct", st)
+        _number("cost_bp", st)
+        _number("per_trade", st)
+        with st.expander("Impact and option spread"):
+            _number("impact", st)
+            _number("daily_volume", st)
+            _number("option_spread_pct", st)
+    with c_run:
+        st.markdown("**Run**")
+        _number("n_paths", st)
+        _number("n_steps", st)
+        _number("seed", st)
+        st.caption(f"At most {MAX_PATH_STEPS:,} path-steps (paths x steps) per run.")
+        submitted = st.form_submit_button("Run", type="primary", width="stretch")
+
+if submitted:
+    ss["hl_submitted"] = {k: ss["hl_" + k] for k in WIDGETS}
+    ss["hl_write_link"] = True
+settings = ss["hl_submitted"]
+scenario = scenario_of(settings, book, market)
+
+# ---- scenario: link, download, upload --------------------------------------------------------
+with st.sidebar:
+    st.header("Scenario")
+    st.caption("The address bar holds the inputs of the last run: copy it to share this scenario "
+               "(book and market included).")
+    st.download_button("Download scenario (JSON)", SCHEMA.to_json(scenario),
+                       file_name="hedge_lab_scenario.json", mime="application/json",
+                       on_click="ignore", key="hl_download_scenario")
+    st.file_uploader("Upload scenario (JSON)", type=["json"], key="hl_upload",
+                     on_change=_load_uploaded)
+if "hl_note" in ss:
+    level, text = ss.pop("hl_note")
+    (st.error if level == "error" else st.success)(text)
+if ss.pop("hl_write_link", False):
+    st.query_params.from_dict(SCHEMA.to_query_params(scenario))
+
+# ---- validate and run ----------------------------------------------------------------------
+if book.is_empty:
+    st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
+    _link_to_option_book()
+    st.stop()
+refusal = cap_message(settings)
+if refusal:
+    st.error(refusal)
+    st.stop()
+with stop_on_error("Book: "):
+    horizon = book.expiry
+if settings["rule"] in ("ww",) and settings["cost_bp"] == 0:
+    st.info("With no proportional cost the Whalley-Wilmott band is empty: it rebalances every step.")
+
+market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
+with stop_on_error():
+    result = run_lab(dict(settings), book.to_dict(), market_in)
+
+# ---- headline numbers ------------------------------------------------------------------------
+s = result.summary
+hedged = settings["strategy"] != "none"
+st.subheader("Headline numbers")
+st.caption(
+    f"{settings['n_paths']:,} paths, {settings['n_steps']} steps of "
+    f"{step_days(horizon, settings['n_steps']):.3g} trading days over "
+    f"{horizon * TRADING_DAYS_PER_YEAR:.0f} trading days; P&L in currency at the horizon, "
+    "premium included; VaR and ES are losses (positive)."
+)
+pred = result.prediction
+metrics = [
+    ("Mean P&L", f"{s['mean']:,.4f}", f"± {s['se_mean']:.4f} (one standard error)"),
+    ("Std of P&L" + (" (hedged)" if hedged else ""), f"{s['std']:,.4f}", None),
+    ("Std unhedged", f"{s['unhedged_std']:,.4f}", "The same book on the same paths, no hedge."),
+    ("Hedge error / premium", "n/a" if s["hedge_error"] != s["hedge_error"] else f"{s['hedge_error']:.1%}",
+     "Std of the P&L over the absolute premium."),
+    ("VaR 95%", f"{s['var_95']:,.4f}", "Loss exceeded on 5% of paths."),
+    ("ES 95%", f"{s['es_95']:,.4f}", "Average loss in the worst 5% of paths."),
+    ("VaR 99%", f"{s['var_99']:,.4f}", "Loss exceeded on 1% of paths."),
+    ("ES 99%", f"{s['es_99']:,.4f}", "Average loss in the worst 1% of paths."),
+    ("Mean cost", f"{s['mean_cost']:,.4f}", "Transaction costs paid per path (currency)."),
+    ("Mean trades", f"{s['mean_trades']:,.1f}", "Rebalances per path, liquidation included."),
+    ("Premium", f"{result.premium:,.4f}",
+     "Book value at the pricing volatility today, holder's sign: negative means received."),
+]
+if pred.std is not None:
+    metrics.append(("Derman-Kamal std", f"{pred.std:,.4f}", pred.note))
+for i, (label, value, help_text) in enumerate(metrics):
+    if i % 4 == 0:
+        row = st.columns(4)
+    row[i % 4].metric(label, value, help=help_text)
+if pred.std is None and hedged:
+    st.caption(pred.note)
+st.info(takeaway(settings, result))
+
+# ---- P&L distribution ------------------------------------------------------------------------
+zoom = st.toggle("Zoom on the hedged P&L", key="hl_zoom",
+                 help="Bin only the range of the hedged P&L (0.1% to 99.9% quantiles).")
+x_range = zoom_range(result.pnl) if zoom and hedged else None
+st.plotly_chart(
+    pnl_histogram_figure(
+        result.pnl, result.unhedged_pnl if hedged else None,
+        x_range=x_range, markers={"VaR 99%": -s["var_99"]},
+        names=("Hedged", "Unhedged") if hedged else ("Unhedged", ""),
+        title="P&L per path at the horizon: hedged against unhedged" if hedged
+        else "P&L per path at the horizon (no hedge)",
+    ),
+    width="stretch",
+)
+
+# ---- attribution and costs -------------------------------------------------------------------
+c_attr, c_cost = st.columns([3, 2])
+with c_attr:
+    view = st.radio("Attribution view", ["Bookkeeping", "Greek explain"], horizontal=True,
+                    key="hl_view",
+                    help="Bookkeeping: where the cash went (the entry edge is the book's value at the "
+                         "hedge volatility minus the premium). Greek explain: delta, gamma, theta, "
+                         "vega and a residual, step by step. Both add up to the mean P&L.")
+    terms = (waterfall_terms(result.attribution) if view == "Bookkeeping"
+             else waterfall_terms(result.explain, merge_costs=True))
+    st.plotly_chart(
+        attribution_waterfall_figure(terms, total=s["mean"], total_name="mean P&L",
+                                     title=f"Where the P&L comes from ({view.lower()}, mean per path)"),
+        width="stretch",
+    )
+with c_cost:
+    costs = {k.replace("_", " "): v for k, v in result.cost_breakdown.items() if v > 0}
+    if costs:
+        st.plotly_chart(cost_breakdown_figure(costs), width="stretch")
+    else:
+        st.info("No transaction costs in this run: set a proportional cost, a fixed fee, impact "
+                "or an option spread to see their breakdown.")
+
+# ---- sample paths and ledger -----------------------------------------------------------------
+st.subheader("Sample paths")
+arrays = sample_arrays(result.steps)
+uses_option = settings["strategy"] in ("delta-gamma", "delta-vega")
+st.plotly_chart(
+    sample_paths_figure(
+        arrays["time"], arrays["spot"], arrays["stock"], arrays["pnl"],
+        option=arrays["option"] if uses_option else None,
+        labels=[f"path {p + 1}" for p in arrays["paths"]], strikes=book.strikes,
+    ),
+    width="stretch",
+)
+st.caption("Positions after each step's trade; the last step liquidates the hedge. The running "
+           "P&L is cash + hedge + book at the hedge volatility, premium included.")
+
+st.subheader("Ledger of one path")
+path = st.selectbox("Path", list(arrays["paths"]), key="hl_ledger_path",
+                    format_func=lambda p: f"path {p + 1}")
+ledger = ledger_frame(result.steps, int(path), with_option=uses_option)
+st.dataframe(ledger, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.4f")
+                            for c in ledger.columns if c != "step"})
+c_dl1, c_dl2 = st.columns(2)
+c_dl1.download_button("Download this ledger (CSV)", ledger.to_csv(index=False),
+                      file_name=f"hedge_lab_ledger_path{int(path) + 1}.csv", mime="text/csv",
+                      on_click="ignore", key="hl_download_ledger")
+per_path = results_frame(result)
+c_dl2.download_button("Download P&L per path (CSV)", lambda: per_path.to_csv(index=False),
+                      file_name="hedge_lab_pnl_per_path.csv", mime="text/csv",
+                      on_click="ignore", key="hl_download_results")
+
+# ---- explanation ---------------------------------------------------------------------------
+with st.expander("What am I looking at"):
+    st.markdown(
+        "The book is entered today at its value at the **pricing volatility** (the premium, "
+        "holder's sign: selling an option receives it). The hedger then trades the stock (and, "
+        "for delta-gamma or delta-vega, one listed option) to the targets of the **hedge "
+        "volatility**, when the rule says so, paying costs; cash earns the rate. The P&L of a "
+        "path at the horizon $T$ is"
+    )
+    st.latex(r"\mathrm{P\&L}_T = \underbrace{V_T + \textstyle\sum \text{settlements} - P}_{\text{book}}"
+             r" + \sum_{i} x_{t_i}\,(S_{t_{i+1}} - S_{t_i}) + \text{interest} + \text{dividends}"
+             r" - \text{costs}")
+    st.markdown(
+        "with $P$ the premium and $x_{t_i}$ the shares held over step $i$ (for a delta hedge, "
+        "$x = -\\Delta_{\\text{book}}$). With no costs, continuous hedging at the true volatility "
+        "would make it zero on every path. Hedging $N$ times instead of continuously leaves a "
+        "**hedge error** whose standard deviation Derman and Kamal (1999) give for an "
+        "at-the-money option:"
+    )
+    st.latex(r"\sigma_{\mathrm{P\&L}} \approx \sqrt{\frac{\pi}{4}}\;\frac{\mathcal{V}\,\sigma}{\sqrt{N}}")
+    st.markdown(
+        "($\\mathcal V$ the vega per 1.00 of volatility): four times the rebalances halve the "
+        "error. Over each step the hedged position earns its **gamma P&L**, which is where a "
+        "wrong hedge volatility shows up:"
+    )
+    st.latex(r"\mathrm{d}\,\mathrm{P\&L} = \tfrac12\,\Gamma S^2\left(\sigma_r^2 - \sigma_i^2\right)\mathrm{d}t")
+    st.markdown(
+        "with $\\sigma_r$ the realised and $\\sigma_i$ the hedge (implied) volatility: short gamma "
+        "loses when the market moves more than the hedge assumed. The **greek explain** sums "
+        "$\\Delta\\,\\delta S + \\tfrac12\\Gamma\\,\\delta S^2 + \\Theta\\,\\delta t + \\mathcal V\\,\\delta\\sigma$ "
+        "step by step; the **bookkeeping** view splits the same P&L by cash flow. Costs: "
+        "proportional $k|q|S$ (in bp), a fixed fee per rebalance, square-root impact "
+        "$\\eta\\,\\sigma_d S|q|\\sqrt{|q|/V_d}$, and a spread on option trades. Whalley and "
+        "Wilmott (1997) trade only outside a band of half-width "
+        "$\\left(\\tfrac32 e^{-r(T-t)} k S \\Gamma^2/\\gamma\\right)^{1/3}$."
+    )
+    if pred.std is not None:
+        st.markdown(
+            f"**Prediction against measurement:** Derman-Kamal gives {pred.std:.4f} for "
+            f"{pred.n_rebalances:g} rebalances (book-exact: {pred.numerical_std:.4f}); the "
+            f"simulation measured {s['std']:.4f} ± {std_error_of_std(s['std'], settings['n_paths']):.4f}."
+        )
+    else:
+        st.markdown(pred.note)

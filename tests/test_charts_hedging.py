@@ -1,0 +1,130 @@
+"""Figure builders of hedging experiments: traces, titles, axis labels, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hedgelib.charts.hedging import (
+    attribution_waterfall_figure,
+    cost_breakdown_figure,
+    pnl_histogram_figure,
+    sample_paths_figure,
+)
+from hedgelib.conventions import HedgeLibError
+
+
+@pytest.fixture
+def samples():
+    rng = np.random.default_rng(11)
+    return rng.normal(0.0, 0.4, 5000), rng.normal(0.0, 6.0, 5000)
+
+
+def test_histogram_overlays_two_samples_on_shared_bins(samples):
+    hedged, unhedged = samples
+    fig = pnl_histogram_figure(hedged, unhedged, bins=50, markers={"VaR 99%": -1.0})
+    assert [t.type for t in fig.data] == ["bar", "bar"]
+    assert [t.name for t in fig.data] == ["Hedged", "Unhedged"]
+    assert fig.layout.barmode == "overlay"
+    assert fig.layout.title.text == "P&L per path at the horizon"
+    assert fig.layout.xaxis.title.text == "P&L (currency)"
+    assert fig.layout.yaxis.title.text == "Share of paths (%)"
+    a, b = fig.data
+    assert np.array_equal(a.x, b.x) and len(a.x) == 50
+    # Bins span both samples: every path counted, the shares of each sample sum to 100%.
+    assert sum(a.y) == pytest.approx(100.0) and sum(b.y) == pytest.approx(100.0)
+    assert a.x[0] - a.width / 2 == pytest.approx(min(hedged.min(), unhedged.min()))
+    assert max(a.y) > 3 * max(b.y)  # the hedged P&L is far more concentrated
+    assert fig.layout.annotations[0].text == "VaR 99%"
+
+
+def test_histogram_zoom_drops_values_outside(samples):
+    hedged, unhedged = samples
+    fig = pnl_histogram_figure(hedged, unhedged, bins=20, x_range=(-1.0, 1.0))
+    a, b = fig.data
+    assert a.x[0] - a.width / 2 == pytest.approx(-1.0) and a.x[-1] + a.width / 2 == pytest.approx(1.0)
+    assert sum(a.y) == pytest.approx(100.0 * np.mean(np.abs(hedged) <= 1.0))
+    assert sum(b.y) < 20.0  # most of the unhedged paths fall outside +-1
+
+
+def test_histogram_single_sample_and_constant_values():
+    fig = pnl_histogram_figure(np.full(10, 2.5), bins=5, names=("Unhedged", ""))
+    assert len(fig.data) == 1 and fig.data[0].name == "Unhedged"
+    assert sum(fig.data[0].y) == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"hedged": [[1.0, 2.0]]}, "one-dimensional"),
+        ({"hedged": [1.0], "bins": 0}, "bins"),
+        ({"hedged": [1.0, 2.0], "x_range": (1.0, 1.0)}, "x_range"),
+        ({"hedged": [np.nan, np.nan]}, "no finite value"),
+    ],
+)
+def test_histogram_rejects_bad_input(kwargs, match):
+    with pytest.raises(HedgeLibError, match=match):
+        pnl_histogram_figure(**kwargs)
+
+
+def test_waterfall_ends_in_the_total():
+    terms = {"entry": 0.0, "gamma": -1.5, "theta": 1.6, "cost: proportional": -0.2}
+    fig = attribution_waterfall_figure(terms, title="Explain")
+    (trace,) = fig.data
+    assert trace.type == "waterfall"
+    assert list(trace.x) == [*terms, "P&L"]
+    assert list(trace.measure) == ["relative"] * 4 + ["total"]
+    assert trace.y[-1] == pytest.approx(-0.1)
+    assert fig.layout.title.text == "Explain"
+    assert fig.layout.yaxis.title.text == "Mean P&L per path (currency)"
+    assert fig.layout.xaxis.title.text == "Term"
+    assert list(trace.text) == ["0", "-1.5", "+1.6", "-0.2", "-0.1"]
+    noise = attribution_waterfall_figure({"delta": -1.6e-18, "gamma": -0.5})
+    assert list(noise.data[0].text) == ["0", "-0.5", "-0.5"]
+    given = attribution_waterfall_figure(terms, total=-0.1000001, total_name="mean P&L")
+    assert given.data[0].x[-1] == "mean P&L" and given.data[0].y[-1] == -0.1000001
+    with pytest.raises(HedgeLibError, match="at least one"):
+        attribution_waterfall_figure({})
+    with pytest.raises(HedgeLibError, match="finite"):
+        attribution_waterfall_figure({"gamma": float("nan")})
+
+
+def test_cost_breakdown_bars_and_shares():
+    fig = cost_breakdown_figure({"proportional": 0.3, "impact": 0.1, "per trade": 0.0})
+    (trace,) = fig.data
+    assert trace.orientation == "h"
+    assert list(trace.y) == ["proportional", "impact", "per trade"]
+    assert list(trace.x) == [0.3, 0.1, 0.0]
+    assert list(trace.text) == ["0.3 (75%)", "0.1 (25%)", "0 (0%)"]
+    assert fig.layout.xaxis.title.text == "Mean cost per path (currency)"
+    assert fig.layout.yaxis.title.text == "Component"
+    with pytest.raises(HedgeLibError, match="at least one"):
+        cost_breakdown_figure({})
+
+
+def test_sample_paths_stack_spot_positions_and_pnl():
+    t = np.arange(5.0)
+    spot = 100.0 + np.arange(10.0).reshape(5, 2)
+    stock = -0.5 * np.ones((5, 2))
+    pnl = np.zeros((5, 2))
+    fig = sample_paths_figure(t, spot, stock, pnl, strikes=(100.0,))
+    assert len(fig.data) == 3 * 2
+    assert [t.name for t in fig.data if t.showlegend] == ["path 1", "path 2"]
+    assert fig.layout.yaxis.title.text == "Spot (currency)"
+    assert fig.layout.yaxis2.title.text == "Stock held (shares)"
+    assert fig.layout.yaxis3.title.text == "Running P&L (currency)"
+    assert fig.layout.xaxis3.title.text == "Time (trading days)"
+    assert list(fig.data[1].y) == list(spot[:, 1])
+    with_option = sample_paths_figure(t, spot, stock, pnl, option=np.ones((5, 2)), labels=["a", "b"])
+    assert len(with_option.data) == 4 * 2
+    assert with_option.layout.yaxis3.title.text == "Hedge options held (units)"
+    assert with_option.layout.xaxis4.title.text == "Time (trading days)"
+    # A single path may be given as 1-D arrays.
+    one = sample_paths_figure(t, spot[:, 0], stock[:, 0], pnl[:, 0])
+    assert len(one.data) == 3
+    with pytest.raises(HedgeLibError, match="shape"):
+        sample_paths_figure(t, spot[:4], stock, pnl)
+    with pytest.raises(HedgeLibError, match="paths like spot"):
+        sample_paths_figure(t, spot, stock[:, :1], pnl)
+    with pytest.raises(HedgeLibError, match="labels"):
+        sample_paths_figure(t, spot, stock, pnl, labels=["only one"])
