@@ -70,6 +70,27 @@ PAGES: tuple[PageInfo, ...] = (
         ),
         icon=":material/history:",
     ),
+    PageInfo(
+        path="pages/5_Rule_Comparison.py",
+        title="Rule Comparison",
+        summary=(
+            "Several hedging set-ups side by side on the same paths: the summary table, "
+            "overlaid P&L distributions, hedge error against the number of rebalances with "
+            "the Derman-Kamal curve, and the cost-versus-risk frontier across rules and band "
+            "widths with Leland's and Whalley-Wilmott's predictions."
+        ),
+        icon=":material/compare_arrows:",
+    ),
+    PageInfo(
+        path="pages/6_Risk.py",
+        title="Risk",
+        summary=(
+            "The book's value at risk and expected shortfall, hedged and unhedged; a stress "
+            "grid of spot and volatility shocks for the book and the hedged position; and "
+            "historical VaR on the chosen real series."
+        ),
+        icon=":material/warning:",
+    ),
 )
 
 
