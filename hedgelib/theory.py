@@ -566,7 +566,21 @@ def whalley_wilmott_half_width(
     ra = check_positive(risk_aversion, "risk_aversion")
     r = check_finite(rate, "rate")
     tau = check_non_negative(time_to_expiry, "time_to_expiry")
-    return _out(np.cbrt(1.5 * np.exp(-r * tau) * lam * s * g * g / ra))
+    return _out(_whalley_wilmott_kernel(s, g, lam, ra, r, tau))
+
+
+def _whalley_wilmott_kernel(
+    s: Any, g: Any, lam: Any, ra: Any, r: Any, tau: Any
+) -> FloatArray:
+    """The Whalley-Wilmott half-width on inputs already checked (no validation).
+
+    Shared with the engine's :class:`~hedgelib.hedging.rules.WhalleyWilmott` rule, which
+    calls it once per grid step on every path and so skips the checks of the public
+    function. Scalars for the cost, risk aversion, rate and time give one scale factor, so a
+    step costs two passes over the paths before the cube root.
+    """
+    scale = 1.5 * np.exp(-np.multiply(r, tau)) * lam / ra
+    return np.cbrt(scale * (s * np.square(g)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,19 @@
 :func:`simulate_hedge` steps through the time grid once, vectorised across paths, keeping
 O(n_paths) working memory (plus the recorded steps of the first ``record_paths`` paths).
 
+Where the time goes
+-------------------
+The greeks depend on the spot and the time only, not on the hedge held, so they are computed
+for a run of grid rows at once (up to the next settlement or roll, about 65,536 points per
+numpy call) into preallocated buffers; the path-dependent part (targets, rules, trades,
+costs, explain, financing) then walks the rows one by one. Per step the book needs one
+:math:`N(d_1)` per strike and expiry, plus :math:`N(d_2)` only for theta's rate term
+(:math:`r \ne 0`) and for the hedge option's price: the option's mark-to-market telescopes
+to :math:`V_N - V_0` plus settlements, and the explain's residual is the whole change minus
+the greek terms, so book values are computed only at t = 0, at the horizon and for recorded
+paths. The two normal CDFs are most of the cost (about 10 ns a point each with
+``scipy.special.ndtr``, which is faster than ``erfc`` here).
+
 Bookkeeping
 -----------
 At t = 0 the book is entered at its value at the pricing volatility (the *premium*, holder's
@@ -74,7 +87,13 @@ _EVERY_STEP = EveryNSteps(1)
 _NO_COSTS = TransactionCosts()
 # Threads used by a call from the main thread when there are several blocks.
 _MAX_THREADS = 2
+# The greeks of several grid rows are computed together, about this many (time, path)
+# points per numpy call, so that per-call overhead and thread hand-offs stay small.
+_RUN_ELEMENTS = 65536
+_MAX_ROWS = 64
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# Copied for a result without recorded steps (building an empty frame costs far more).
+_NO_STEPS = pd.DataFrame(columns=list(STEP_COLUMNS))
 
 
 # ---------------------------------------------------------------------------------------
@@ -111,114 +130,242 @@ class _Group:
 
 
 class _Greeks:
-    """Sums of greeks over groups (arrays, or 0.0 when nothing contributes)."""
+    """Greeks of a set of groups on a (rows, n_paths) grid of (time, path) points.
+
+    ``delta`` includes the book's stock; ``theta`` is already multiplied by each row's step
+    length; ``theta``, ``vega`` and ``value`` are None unless asked for. The arrays are views
+    of a :class:`_Work`: valid until its next use.
+    """
 
     __slots__ = ("delta", "gamma", "theta", "value", "vega")
 
-    def __init__(self) -> None:
-        self.delta: Any = 0.0
-        self.gamma: Any = 0.0
-        self.theta: Any = 0.0
-        self.vega: Any = 0.0
-        self.value: Any = 0.0
+    def __init__(self, delta: Any, gamma: Any, theta: Any, vega: Any, value: Any) -> None:
+        self.delta = delta
+        self.gamma = gamma
+        self.theta = theta
+        self.vega = vega
+        self.value = value
 
 
-def _add(total: Any, part: Any) -> Any:
-    """``total + part``, in place when ``total`` is an array this module owns."""
-    if isinstance(total, np.ndarray):
-        total += part
-        return total
-    if total == 0.0:
-        return part
-    return part + total
+class _Work:
+    """Preallocated (rows, n) buffers: three for scratch, five for the sums over groups.
+
+    A block of paths owns one per instrument set (book, hedge option) and reuses it for every
+    run of steps, so the kernel allocates nothing per step in the common cases.
+    """
+
+    __slots__ = ("n1", "n2", "phi", "sums")
+
+    def __init__(self, rows: int, n: int) -> None:
+        self.n1 = np.empty((rows, n))
+        self.n2 = np.empty((rows, n))
+        self.phi = np.empty((rows, n))
+        self.sums = {k: np.empty((rows, n)) for k in ("delta", "sg", "theta", "vega", "value")}
 
 
-def _accumulate(
-    acc: _Greeks,
-    g: _Group,
+class _Sums:
+    """Running sums over groups in the work buffers: the first part writes, later ones add."""
+
+    __slots__ = ("buf", "started")
+
+    def __init__(self, work: _Work, rows: int) -> None:
+        self.buf = {k: v[:rows] for k, v in work.sums.items()}
+        self.started: set[str] = set()
+
+    def scaled(self, key: str, arr: FloatArray, coef: Any) -> None:
+        """Add ``arr * coef``; ``arr`` is scratch and may be overwritten."""
+        if key in self.started:
+            arr *= coef
+            self.buf[key] += arr
+        else:
+            np.multiply(arr, coef, out=self.buf[key])
+            self.started.add(key)
+
+    def add(self, key: str, part: Any) -> None:
+        """Add a part that broadcasts (an array, a column of per-row constants, a row)."""
+        if key in self.started:
+            self.buf[key] += part
+        else:
+            np.copyto(self.buf[key], part)
+            self.started.add(key)
+
+    def get(self, key: str) -> FloatArray | None:
+        return self.buf[key] if key in self.started else None
+
+
+def _col(values: Any) -> FloatArray:
+    return np.array(values, dtype=np.float64).reshape(-1, 1)
+
+
+def _kernel(
+    groups: list[_Group],
     s: FloatArray,
     logs: FloatArray,
-    tau: float,
+    t: Any,
     sig: Any,
     r: float,
     q: float,
+    stock: float,
     *,
-    value: bool,
+    dt: Any,
     vega: bool,
-    theta_scale: float | None = 1.0,
-) -> None:
-    """Add the greeks of group ``g`` at (s, tau, sig) into ``acc``.
+    value: bool,
+    work: _Work,
+    per_path: bool,
+) -> _Greeks:
+    """Greeks of the groups at every (time, path) point of a run of grid rows.
 
-    ``theta_scale`` multiplies theta (the engine passes the step length, so ``acc.theta`` is
-    :math:`\\Theta\\,\\delta t`); None skips theta.
+    Parameters
+    ----------
+    groups : list of _Group
+        Every group must be alive (expiry after the time) on every row.
+    s, logs : ndarray, shape (rows, n)
+        Spot and its logarithm.
+    t : sequence of float, length rows
+        Grid times.
+    sig : float or ndarray, shape (rows, 1) or (rows, n)
+        Hedge volatility.
+    r, q, stock : float
+        Rate, dividend yield, and the book's stock (added to delta).
+    dt : sequence of float, length rows, or None
+        Step lengths: theta comes out multiplied by them. None skips theta.
+    vega, value : bool
+        Whether to compute them.
+    work : _Work
+        Buffers with at least ``rows`` rows and ``n`` columns.
+    per_path : bool
+        Whether ``sig`` varies across paths. It picks the order of operations, so it must
+        not be read from the shape: one path's column looks like a per-time volatility.
 
     Notes
     -----
     With :math:`d_1 = (\\ln(S/K) + (r - q + \\sigma^2/2)\\tau) / (\\sigma\\sqrt\\tau)` and
     :math:`d_2 = d_1 - \\sigma\\sqrt\\tau`, for one call (Hull ch. 15, 19; Haug 2007, ch. 2):
-    :math:`\\Delta = e^{-q\\tau}N(d_1)`, :math:`\\Gamma = e^{-q\\tau}n(d_1)/(S\\sigma\\sqrt\\tau)`,
-    :math:`\\mathcal V = S e^{-q\\tau} n(d_1)\\sqrt\\tau = \\Gamma S^2 \\sigma \\tau`,
-    :math:`\\Theta = -\\tfrac12\\sigma^2 S^2\\Gamma + qSe^{-q\\tau}N(d_1) - rKe^{-r\\tau}N(d_2)`
-    (per year of passing time), and the value :math:`Se^{-q\\tau}N(d_1) - Ke^{-r\\tau}N(d_2)`.
-    :math:`N(d_2)` is computed only when the rate or the value needs it.
+    :math:`\\Delta = e^{-q\\tau}N(d_1)`, :math:`S\\Gamma = e^{-q\\tau}n(d_1)/(\\sigma\\sqrt\\tau)`,
+    :math:`\\mathcal V = S^2\\Gamma\\,\\sigma\\tau`, value
+    :math:`Se^{-q\\tau}N(d_1) - Ke^{-r\\tau}N(d_2)`, and theta per year of passing time
+
+    .. math:: \\Theta = -\\tfrac12\\sigma^2 S^2\\Gamma + qS\\Delta - rKe^{-r\\tau}N(d_2).
+
+    A put is a call minus :math:`Se^{-q\\tau}` plus :math:`Ke^{-r\\tau}` (parity): it adds
+    :math:`-e^{-q\\tau}` to delta, :math:`rKe^{-r\\tau}` to theta's last term, and nothing
+    else (the :math:`qS\\Delta` term takes the put's delta as it is). The first two theta
+    terms are linear in the sums of :math:`S\\Gamma` and :math:`\\Delta` over groups, so
+    they are formed once for the whole set; :math:`N(d_2)` is computed only where the rate or
+    the value needs it. Per-row constants come from :mod:`math` and each row's own time, so
+    a path's numbers never depend on how rows or paths are grouped into calls.
     """
-    c = g.calls
-    sq = math.sqrt(tau)
-    dq = math.exp(-q * tau)
-    dr = math.exp(-r * tau)
-    theta = theta_scale is not None
-    scalar = np.ndim(sig) == 0 and np.ndim(g.strike) == 0
-    if scalar:
-        vs = float(sig) * sq
-        d1 = logs * (1.0 / vs)
-        d1 += ((r - q) * tau - float(g.log_strike)) / vs + 0.5 * vs
-    else:
+    rows = s.shape[0]
+    acc = _Sums(work, rows)
+    do_theta = dt is not None
+    dtc = _col(dt) if do_theta else None
+    for g in groups:
+        taus = [g.expiry - float(x) for x in t]
+        sq = _col([math.sqrt(x) for x in taus])
+        dq = _col([math.exp(-q * x) for x in taus])
+        dr = _col([math.exp(-r * x) for x in taus])
+        tau = _col(taus)
         vs = sig * sq
-        d1 = logs - g.log_strike
-        d1 += (r - q) * tau
-        d1 /= vs
-        d1 += 0.5 * vs
-    if c != 0.0:
-        k = c * dq
-        n1 = ndtr(d1)
-        n2 = ndtr(d1 - vs) if value or (theta and r != 0.0) else None
-        # sg = S * Gamma = c e^{-q tau} n(d1) / (sigma sqrt(tau)), built in place from d1
-        sg = np.square(d1, out=d1)
-        sg *= -0.5
-        np.exp(sg, out=sg)
-        if scalar:
-            sg *= k * _INV_SQRT_2PI / vs
+        per_path_vs = per_path
+        scalar_k = np.ndim(g.strike) == 0
+        d1 = work.phi[:rows]
+        if scalar_k and not per_path_vs:
+            inv = 1.0 / vs
+            np.multiply(logs, inv, out=d1)
+            d1 += ((r - q) * tau - float(g.log_strike)) * inv + 0.5 * vs
         else:
-            sg *= k * _INV_SQRT_2PI
-            sg /= vs
-        if vega or theta:
-            s2g = sg * s  # S^2 Gamma
-        if value:
-            v = n1 * s
-            v *= k
-            v -= (c * dr) * (n2 * g.strike)
-            acc.value = _add(acc.value, v)
-        if theta:
-            th = s2g * (np.square(sig) * (-0.5 * theta_scale))
+            np.subtract(logs, g.log_strike, out=d1)
+            d1 += (r - q) * tau
+            d1 /= vs
+            d1 += 0.5 * vs
+        c, p = g.calls, g.puts
+        if c != 0.0:
+            k = c * dq
+            n1 = ndtr(d1, out=work.n1[:rows])
+            n2 = None
+            if value or (do_theta and r != 0.0):
+                n2 = np.subtract(d1, vs, out=work.n2[:rows])
+                ndtr(n2, out=n2)
+                if not scalar_k:
+                    n2 *= g.strike  # K N(d2), per path
+            # S Gamma = c e^{-q tau} n(d1) / (sigma sqrt(tau)), built in place from d1
+            phi = np.square(d1, out=d1)
+            phi *= -0.5
+            np.exp(phi, out=phi)
+            if per_path_vs:
+                phi *= k * _INV_SQRT_2PI
+                phi /= vs
+                coef: Any = 1.0
+            else:
+                coef = k * _INV_SQRT_2PI / vs
+            if vega:
+                if not per_path_vs:
+                    phi *= coef
+                    coef = 1.0
+                acc.add("vega", phi * tau)
+            acc.scaled("sg", phi, coef)  # phi is free from here on
+            k_strike = float(g.strike) if scalar_k else 1.0
+            if value:
+                acc.scaled("value", np.multiply(n1, s, out=phi), k)
+                acc.add("value", n2 * ((-c * k_strike) * dr))
+            if do_theta and r != 0.0:
+                acc.scaled("theta", n2, ((-r * c * k_strike) * dr) * dtc)
+            acc.scaled("delta", n1, k)
+        if p != 0.0:
+            acc.add("delta", -p * dq)
+            if do_theta and r != 0.0:
+                acc.add("theta", ((p * r) * dr * dtc) * g.strike)
+            if value:
+                acc.add("value", (p * dr) * g.strike - (p * dq) * s)
+    delta = acc.get("delta")
+    if delta is None:
+        delta = acc.buf["delta"]
+        delta.fill(0.0)
+    sg = acc.get("sg")
+    th = None
+    if do_theta:
+        th_rate = acc.get("theta")
+        if sg is not None or q != 0.0:
+            # -1/2 sigma^2 S^2 Gamma dt + q S Delta dt, on top of the rate terms above
+            th = np.multiply(sg if sg is not None else 0.0, s, out=work.n2[:rows])
+            if per_path:
+                th *= np.square(sig)
+                th *= -0.5 * dtc
+            else:
+                th *= (-0.5 * dtc) * np.square(sig)
             if q != 0.0:
-                th += (q * k * theta_scale) * n1 * s
-            if r != 0.0:
-                th -= (r * c * dr * theta_scale) * (n2 * g.strike)
-            acc.theta = _add(acc.theta, th)
-        if vega:
-            s2g *= sig * tau
-            acc.vega = _add(acc.vega, s2g)
-        n1 *= k
-        acc.delta = _add(acc.delta, n1)
-        sg /= s
-        acc.gamma = _add(acc.gamma, sg)
-    if g.puts != 0.0:
-        p = g.puts
-        acc.delta = _add(acc.delta, -p * dq)
-        if theta:
-            acc.theta = _add(acc.theta, (-(p * q * dq) * s + (p * r * dr) * g.strike) * theta_scale)
-        if value:
-            acc.value = _add(acc.value, -(p * dq) * s + (p * dr) * g.strike)
+                th += ((q * dtc) * s) * delta
+            if th_rate is not None:
+                th_rate += th
+                th = th_rate
+        elif th_rate is not None:
+            th = th_rate
+        else:
+            th = work.n2[:rows]
+            th.fill(0.0)
+    vg = None
+    if vega:
+        vg = acc.get("vega")
+        if vg is None:
+            vg = acc.buf["vega"]
+            vg.fill(0.0)
+        else:
+            vg *= s
+            vg *= sig
+    val = None
+    if value:
+        val = acc.get("value")
+        if val is None:
+            val = acc.buf["value"]
+            val.fill(0.0)
+    if sg is None:
+        gamma = acc.buf["sg"]
+        gamma.fill(0.0)
+    else:
+        gamma = np.divide(sg, s, out=sg)
+    if stock != 0.0:
+        delta += stock
+    return _Greeks(delta, gamma, th, vg, val)
 
 
 def _group_legs(book: Any) -> list[_Group]:
@@ -232,14 +379,23 @@ def _group_legs(book: Any) -> list[_Group]:
     return [_Group(k, t, c, p) for (t, k), (c, p) in merged.items() if c != 0.0 or p != 0.0]
 
 
+def _row_sig(sig: Any) -> tuple[Any, bool]:
+    """A volatility for one grid time (float, or per path) in the kernel's one-row shape."""
+    if np.ndim(sig) == 0:
+        return float(sig), False
+    return np.reshape(sig, (1, -1)), True
+
+
 def _book_value(groups, s, logs, t, sig, r, q, stock) -> FloatArray:
-    """Value of the live groups at time t (no settlement), plus the book's stock."""
-    acc = _Greeks()
-    for g in groups:
-        tau = g.expiry - t
-        if tau > _EXPIRY_TOL:
-            _accumulate(acc, g, s, logs, tau, sig, r, q, value=True, vega=False, theta_scale=None)
-    return acc.value + stock * s
+    """Value at time t of the live groups (no settlement) plus the book's stock, shape (n,)."""
+    live = [g for g in groups if g.expiry - t > _EXPIRY_TOL]
+    s2, logs2 = s.reshape(1, -1), logs.reshape(1, -1)
+    if not live:
+        return stock * s
+    sig_row, per_path = _row_sig(sig)
+    out = _kernel(live, s2, logs2, [t], sig_row, r, q, 0.0, dt=None, vega=False, value=True,
+                  work=_Work(1, s.size), per_path=per_path)
+    return out.value[0] + stock * s
 
 
 # ---------------------------------------------------------------------------------------
@@ -341,7 +497,7 @@ def simulate_hedge(
     + \\Theta_i\\,\\delta t_i + \\mathcal V_i\\,\\delta\\sigma_i` plus a residual, the greeks
     being those of book plus hedge after the trade at :math:`t_i`. A rule or strategy object
     must act per path and hold no mutable state (as the built-in ones do): paths are
-    processed in independent blocks of 16,384, on two threads when called from the main
+    processed in independent blocks of at most 16,384, on two threads when called from the main
     thread, and every operation is elementwise, so the result does not depend on the
     blocking (nor on how a caller splits the paths).
 
@@ -430,7 +586,7 @@ def simulate_hedge(
         hedge_option=hedge_option if uses_option else None,
         n_record=n_record,
     )
-    bounds = [(a, min(a + _BLOCK, n_paths)) for a in range(0, n_paths, _BLOCK)]
+    bounds = _blocks(n_paths)
     workers = min(_MAX_THREADS, os.cpu_count() or 1, len(bounds))
     if workers > 1 and threading.current_thread() is threading.main_thread():
         # numpy releases the GIL inside its loops, so blocks run in parallel; only from the
@@ -444,7 +600,7 @@ def simulate_hedge(
     for k in dict_keys:
         out[k] = {name: np.concatenate([p[k][name] for p in parts]) for name in parts[0][k]}
     rows = [row for p in parts for row in p["steps"]]
-    steps = pd.DataFrame(rows, columns=list(STEP_COLUMNS)) if rows else pd.DataFrame(columns=list(STEP_COLUMNS))
+    steps = pd.DataFrame(rows, columns=list(STEP_COLUMNS)) if rows else _NO_STEPS.copy()
     if rows:
         steps = steps.sort_values(["path", "step"], kind="stable", ignore_index=True)
         steps = steps.astype({"path": np.int64, "step": np.int64})
@@ -465,6 +621,19 @@ def simulate_hedge(
     )
 
 
+def _blocks(n_paths: int) -> list[tuple[int, int]]:
+    """Path ranges of at most _BLOCK paths, as many as a multiple of the threads and even.
+
+    Equal blocks keep both threads busy to the end (seven blocks of 16,384 for 100,000 paths
+    would leave one thread idle for a block); the split never changes a number.
+    """
+    n_blocks = -(-n_paths // _BLOCK)
+    if n_blocks > 1:
+        n_blocks = -(-n_blocks // _MAX_THREADS) * _MAX_THREADS
+    size = -(-n_paths // n_blocks)
+    return [(a, min(a + size, n_paths)) for a in range(0, n_paths, size)]
+
+
 class _Setup:
     """Validated inputs shared by every block of paths."""
 
@@ -477,9 +646,15 @@ class _Setup:
         self.last_expiry = max((g.expiry for g in self.groups), default=0.0)
 
 
+def _rows_per_run(n: int) -> int:
+    """Grid rows whose greeks are computed in one go for a block of n paths."""
+    return max(1, min(_MAX_ROWS, _RUN_ELEMENTS // max(n, 1)))
+
+
 def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     """Hedge paths a..b-1 through the whole grid."""
     times, r, q = st.times, st.r, st.q
+    t_list = [float(x) for x in times]
     spot = st.spot[:, a:b]
     n = b - a
     vol = st.vol
@@ -488,15 +663,25 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
 
         def sigma_at(i: int) -> Any:
             return vol_float
+
+        def sigma_rows(i0: int, i1: int) -> Any:
+            return vol_float
     elif vol.ndim == 1:
         def sigma_at(i: int) -> Any:
             return float(vol[i])
+
+        def sigma_rows(i0: int, i1: int) -> Any:
+            return vol[i0:i1].reshape(-1, 1)
     else:
         vol_block = vol[:, a:b]
 
         def sigma_at(i: int) -> Any:
             return vol_block[i]
 
+        def sigma_rows(i0: int, i1: int) -> Any:
+            return vol_block[i0:i1]
+
+    per_path_vol = vol.ndim == 2
     strat, rule, costs = st.strategy, st.rule, st.costs
     hopt = st.hedge_option
     need_vega = st.vol_varies or bool(getattr(strat, "needs_vega", False))
@@ -508,7 +693,8 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
 
     zeros = np.zeros
     cash = np.full(n, -st.premium)
-    ucash = np.full(n, -st.premium)
+    # the unhedged account is the same on every path until a leg settles
+    ucash: Any = -st.premium
     x = zeros(n)  # stock hedge held
     u = zeros(n)  # hedge options held
     settle = zeros(n)
@@ -524,6 +710,21 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     n_trades = zeros(n, dtype=np.int64)
     turnover = zeros(n)
     opt_turnover = zeros(n)
+    # per-step scratch
+    dq_buf = np.empty(n)
+    du_buf = np.empty(n)
+    tmp = np.empty(n)
+    ds_buf = np.empty(n)
+    traded_buf = np.empty(n, dtype=bool)
+    # greeks of several grid rows at once: fewer, longer numpy calls
+    max_rows = _rows_per_run(n)
+    logs_buf = np.empty((max_rows, n))
+    bk_work = _Work(max_rows, n)
+    op_work = _Work(max_rows, n) if hopt is not None else None
+    run_start = run_end = 0
+    bk_run: _Greeks | None = None
+    op_run: _Greeks | None = None
+    logs_run = logs_buf
 
     alive = list(st.groups)
     hgroup: _Group | None = None
@@ -539,58 +740,82 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             - rec_cost[: sl.stop]
         )
 
-    s = spot[0]
-    logs = np.log(s)
-    sig = sigma_at(0)
-    v0 = np.broadcast_to(_book_value(st.groups, s, logs, 0.0, sig, r, q, book_stock), (n,))
+    def expires_at(j: int) -> bool:
+        t_j = t_list[j]
+        if hgroup is not None and hgroup.expiry - t_j <= _EXPIRY_TOL:
+            return True
+        return any(g.expiry - t_j <= _EXPIRY_TOL for g in alive)
 
+    s = spot[0]
+    sig = sigma_at(0)
+    v0 = np.broadcast_to(_book_value(st.groups, s, np.log(s), 0.0, sig, r, q, book_stock), (n,))
+
+    t = 0.0
     for i in range(n_last + 1):
-        t = float(times[i])
+        t = t_list[i]
         s = spot[i]
         sig = sigma_at(i)
-        if i > 0:
-            logs = np.log(s)
         # 1. settlements of book legs and of an expired hedge option
+        changed = False
         if alive and any(g.expiry - t <= _EXPIRY_TOL for g in alive):
             still = []
             for g in alive:
                 if g.expiry - t <= _EXPIRY_TOL:
                     pay = g.payoff(s)
                     settle += pay
-                    ucash += pay
+                    ucash = ucash + pay
                     if carry_cash:
                         cash += pay
                 else:
                     still.append(g)
             alive = still
+            changed = True
         rolled = False
         if hgroup is not None and hgroup.expiry - t <= _EXPIRY_TOL:
             pay = u * hgroup.payoff(s)
             opt_gain += pay
             if carry_cash:
                 cash += pay
-            u = zeros(n)
+            u.fill(0.0)
             hgroup = None
         if i == n_last:
             break
         if hopt is not None and hgroup is None:
             hgroup = _Group(hopt.moneyness * s, t + hopt.tenor, 1.0, 1.0 if hopt.kind == "put" else 0.0)
             rolled = True
-        dt = float(times[i + 1]) - t
+        dt = t_list[i + 1] - t
 
-        # 2. greeks of the live book and of one hedge option, at the hedge volatility;
-        #    theta comes out already multiplied by the step length dt
-        bk = _Greeks()
-        for g in alive:
-            _accumulate(bk, g, s, logs, g.expiry - t, sig, r, q, value=False, vega=need_vega, theta_scale=dt)
-        if book_stock != 0.0:
-            bk.delta = bk.delta + book_stock
-        if np.ndim(bk.delta) == 0:
-            bk.delta = np.full(n, float(bk.delta))
-        op = None
-        if hgroup is not None:
-            op = _Greeks()
-            _accumulate(op, hgroup, s, logs, hgroup.expiry - t, sig, r, q, value=True, vega=need_vega, theta_scale=dt)
+        # 2. greeks of the live book and of one hedge option at the hedge volatility, for a
+        #    run of rows up to the next settlement or roll; theta comes out times dt
+        if changed or rolled or i >= run_end:
+            run_start = i
+            run_end = i + 1
+            while run_end < min(i + max_rows, n_last) and not expires_at(run_end):
+                run_end += 1
+            rows = run_end - i
+            s_run = spot[i:run_end]
+            if n == 1:
+                # A single path is a strided column, on which numpy's log takes its scalar
+                # loop instead of the SIMD one: copy it so its digits match any other block.
+                s_run = np.ascontiguousarray(s_run)
+            logs_run = np.log(s_run, out=logs_buf[:rows])
+            sig_run = sigma_rows(i, run_end)
+            t_run = t_list[i:run_end]
+            dt_run = [t_list[j + 1] - t_list[j] for j in range(i, run_end)]
+            bk_run = _kernel(alive, s_run, logs_run, t_run, sig_run, r, q, book_stock,
+                             dt=dt_run, vega=need_vega, value=False, work=bk_work,
+                             per_path=per_path_vol)
+            op_run = None
+            if hgroup is not None:
+                op_run = _kernel([hgroup], s_run, logs_run, t_run, sig_run, r, q, 0.0,
+                                 dt=dt_run, vega=need_vega, value=True, work=op_work,
+                                 per_path=per_path_vol)
+        j = i - run_start
+        bd, bg, bth = bk_run.delta[j], bk_run.gamma[j], bk_run.theta[j]
+        bv = bk_run.vega[j] if need_vega else None
+        if op_run is not None:
+            od, og, oth, ov = op_run.delta[j], op_run.gamma[j], op_run.theta[j], op_run.value[j]
+            ovg = op_run.vega[j] if need_vega else None
 
         # 3. targets and the rule's decision
         state = HedgeState(
@@ -598,13 +823,13 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             time=t,
             spot=s,
             volatility=sig,
-            book_delta=bk.delta,
-            book_gamma=bk.gamma,
-            book_vega=bk.vega if need_vega else None,
-            option_delta=None if op is None else op.delta,
-            option_gamma=None if op is None else op.gamma,
-            option_vega=None if op is None or not need_vega else op.vega,
-            option_price=None if op is None else op.value,
+            book_delta=bd,
+            book_gamma=bg,
+            book_vega=bv,
+            option_delta=None if op_run is None else od,
+            option_gamma=None if op_run is None else og,
+            option_vega=None if op_run is None else ovg,
+            option_price=None if op_run is None else ov,
             stock=x,
             option=u,
         )
@@ -614,10 +839,10 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             dest: Any = 0.0
         else:
             dev = x - x_t
-            gam = bk.gamma
-            if op is not None:
-                dev += (u - u_t) * op.delta
-                gam = gam + u_t * op.gamma
+            gam = bg
+            if op_run is not None:
+                dev += (u - u_t) * od
+                gam = gam + u_t * og
             ctx = RuleContext(i, t, s, dev, gam, sig, max(st.last_expiry - t, 0.0), r, st.proportional)
             trade, dest = rule.decide(ctx)
 
@@ -633,65 +858,61 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
                 x_new = x_t + dest if (np.ndim(dest) or dest != 0.0) else x_t
             else:
                 x_new = np.where(trade, x_t + dest, x)
-            x_new = np.broadcast_to(x_new, (n,))
-            dq_ = x_new - x
-            flow = dq_ * s
+            dq_ = np.subtract(x_new, x, out=dq_buf)
+            flow = np.multiply(dq_, s, out=tmp)
             stock_gain -= flow
             if carry_cash:
                 cash -= flow
-            turnover += np.abs(dq_)
-            traded = dq_ != 0
-            if op is not None:
-                u_new = np.broadcast_to(u_t if all_paths else np.where(trade, u_t, u), (n,))
-                du = u_new - u
-                oflow = du * op.value
+            turnover += np.abs(dq_, out=tmp)
+            traded = np.not_equal(dq_, 0.0, out=traded_buf)
+            if op_run is not None:
+                u_new = u_t if all_paths else np.where(trade, u_t, u)
+                du = np.subtract(u_new, u, out=du_buf)
+                oflow = np.multiply(du, ov, out=tmp)
                 opt_gain -= oflow
                 if carry_cash:
                     cash -= oflow
-                opt_turnover += np.abs(du)
+                opt_turnover += np.abs(du, out=tmp)
                 traded |= du != 0
-                u = u_new.copy()
+                np.copyto(u, u_new)
             n_trades += traded
-            charged = costs.charge(dq_, s, sig, du, None if op is None else op.value)
+            charged = costs.charge(dq_, s, sig, du, None if op_run is None else ov)
             for name, c in charged.items():
                 cost_acc[name] += c
                 if carry_cash:
                     cash -= c
                 if n_rec:
                     rec_cost += c[:n_rec]
-            x = x_new.copy() if not x_new.flags.owndata or x_new is x_t else x_new
+            np.copyto(x, x_new)
 
         if n_rec:
             sl = slice(0, n_rec)
-            _record(rec_rows, st, alive, op, a, sl, i, t, s, logs, sig, x, u, dq_, du,
-                    cash_now(sl), rec_cost, None)
+            _record(rec_rows, st, alive, a, sl, i, t, s, logs_run[j], sig, x, u, dq_, du,
+                    cash_now(sl), rec_cost, None if op_run is None else ov)
 
         # 5. explain terms over [t_i, t_{i+1}] for the position held, then financing
         s_next = spot[i + 1]
-        ds = s_next - s
-        d_tot = bk.delta + x
-        g_tot = bk.gamma
-        th_tot = bk.theta
-        if op is not None:
-            d_tot += u * op.delta
-            g_tot = g_tot + u * op.gamma
-            th_tot = th_tot + u * op.theta
+        ds = np.subtract(s_next, s, out=ds_buf)
+        d_tot = np.add(bd, x, out=tmp)
+        g_tot = bg
+        th_tot = bth
+        if op_run is not None:
+            d_tot += u * od
+            g_tot = g_tot + u * og
+            th_tot = th_tot + u * oth
         d_tot *= ds
         ex_delta += d_tot
-        if np.ndim(g_tot):
-            ds *= ds
-            ds *= g_tot
-            ex_gamma2 += ds
-        if np.ndim(th_tot):
-            ex_theta += th_tot
+        ds *= ds
+        ds *= g_tot
+        ex_gamma2 += ds
+        ex_theta += th_tot
         if st.vol_varies:
             dsig = sigma_at(i + 1) - sig
-            v_tot = bk.vega if op is None else bk.vega + u * op.vega
-            if np.ndim(v_tot):
-                ex_vega += v_tot * dsig
+            v_tot = bv if op_run is None else bv + u * ovg
+            ex_vega += v_tot * dsig
         if carry_cash:
             growth = math.expm1(r * dt)
-            earned = cash * growth
+            earned = np.multiply(cash, growth, out=tmp)
             cash += earned
             interest += earned
             ucash += ucash * growth
@@ -702,9 +923,10 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             if carry_cash:
                 cash += div
             if book_stock != 0.0:
-                ucash += book_stock * yld * s_next
+                ucash = ucash + book_stock * yld * s_next
 
-    # horizon: s, logs, sig, t are those of the last grid time; legs due have settled above.
+    # horizon: s, sig, t are those of the last grid time; legs due have settled above.
+    logs = np.log(s)
     v_end = np.broadcast_to(_book_value(alive, s, logs, t, sig, r, q, book_stock), (n,))
     liq_x = -x
     flow = liq_x * s
@@ -716,9 +938,9 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     du = None
     price = None
     if hgroup is not None:
-        og = _Greeks()
-        _accumulate(og, hgroup, s, logs, hgroup.expiry - t, sig, r, q, value=True, vega=False, theta_scale=None)
-        price = og.value
+        sig_row, per_path = _row_sig(sig)
+        price = _kernel([hgroup], s.reshape(1, -1), logs.reshape(1, -1), [t], sig_row, r, q, 0.0,
+                        dt=None, vega=False, value=True, work=_Work(1, n), per_path=per_path).value[0]
         du = -u
         oflow = du * price
         opt_gain -= oflow
@@ -744,7 +966,7 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     if n_rec:
         sl = slice(0, n_rec)
         zero = np.zeros(n)
-        _record(rec_rows, st, alive, None, a, sl, n_last, t, s, logs, sig, zero, zero, liq_x, du,
+        _record(rec_rows, st, alive, a, sl, n_last, t, s, logs, sig, zero, zero, liq_x, du,
                 cash[sl].copy(), rec_cost, price)
 
     ex_gamma = 0.5 * ex_gamma2
@@ -786,18 +1008,13 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     }
 
 
-def _record(rows, st, alive, op, a, sl, i, t, s, logs, sig, x, u, dq_, du, cash_rec, rec_cost,
+def _record(rows, st, alive, a, sl, i, t, s, logs, sig, x, u, dq_, du, cash_rec, rec_cost,
             option_price) -> None:
     """Append one row per recorded path for grid step i (after the step's trades)."""
     n_rec = sl.stop
     sig_r = sig if np.ndim(sig) == 0 else sig[sl]
     bv = np.broadcast_to(_book_value(alive, s[sl], logs[sl], t, sig_r, st.r, st.q, st.stock), (n_rec,))
-    if op is not None:
-        price = op.value[sl]
-    elif option_price is not None:
-        price = option_price[sl]
-    else:
-        price = np.full(n_rec, np.nan)
+    price = option_price[sl] if option_price is not None else np.full(n_rec, np.nan)
     held = u[sl] * np.nan_to_num(price)
     pnl = cash_rec + bv + x[sl] * s[sl] + held
     sig_col = np.broadcast_to(sig_r, (n_rec,))

@@ -21,7 +21,6 @@ and at steps where the hedge option is rolled, whatever the rule says.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -29,6 +28,7 @@ import numpy as np
 
 from hedgelib._typing import FloatArray
 from hedgelib.conventions import HedgeLibError, check_int, check_non_negative, check_positive
+from hedgelib.theory import _whalley_wilmott_kernel
 
 __all__ = [
     "AnyOf",
@@ -193,11 +193,18 @@ def whalley_wilmott_band(
               \\right)^{1/3}
 
     with :math:`\\lambda` the one-way proportional cost rate and :math:`\\gamma` the
-    (absolute) risk aversion. Private kernel shared with :class:`WhalleyWilmott`; the public
-    diagnostic lives in :mod:`hedgelib.theory`.
+    (absolute) risk aversion; a time past expiry counts as zero. The formula lives once, in
+    :func:`hedgelib.theory.whalley_wilmott_half_width`; this is its unchecked kernel, since
+    the engine's rule calls it at every step on inputs the engine has already validated.
+
+    Examples
+    --------
+    >>> round(float(whalley_wilmott_band(100.0, 0.04, 1e-3, 1.0, 0.0, 0.5)), 5)
+    0.06214
     """
-    scale = 1.5 * math.exp(-rate * max(float(time_to_expiry), 0.0)) * proportional / risk_aversion
-    return np.cbrt(scale * spot * np.square(gamma))
+    return _whalley_wilmott_kernel(
+        spot, gamma, proportional, risk_aversion, rate, max(float(time_to_expiry), 0.0)
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +304,11 @@ class AnyOf:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("AnyOf is immutable")
+
+    def __reduce__(self) -> tuple[type, tuple[Rule, ...]]:
+        # Rebuild through __init__: the default slot-state protocol would restore ``rules``
+        # with setattr, which the immutability guard refuses (process pools, Dask).
+        return (AnyOf, self.rules)
 
     def __repr__(self) -> str:
         return f"AnyOf({', '.join(repr(r) for r in self.rules)})"

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import math
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 
 from hedgelib import theory
 from hedgelib.conventions import HedgeLibError
+from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.rules import AnyOf, DeltaBand, EveryNSteps, RuleContext, WhalleyWilmott
+from hedgelib.hedging.strategies import DeltaGammaHedge, DeltaHedge, HedgeOption
+
+
+def _identity(obj):
+    """Runs in a worker process: the argument arrives unpickled and goes back pickled."""
+    return obj
 
 
 def ctx(step=1, deviation=(0.0,), spot=(100.0,), gamma=(0.04,), rate=0.0, tte=0.5, lam=1e-3):
@@ -82,3 +91,53 @@ def test_rules_are_frozen():
         EveryNSteps(2).n = 3
     with pytest.raises(AttributeError):
         AnyOf(EveryNSteps(2)).rules = ()
+
+
+# Every rule, cost model and strategy part a chunk carries to another process (a process pool,
+# a Dask worker) must survive pickle: equal after the round trip and deciding the same way.
+PICKLED = [
+    EveryNSteps(3),
+    DeltaBand(0.05),
+    DeltaBand(0.05, to="edge"),
+    WhalleyWilmott(2.0),
+    AnyOf(EveryNSteps(4), DeltaBand(0.1, to="edge")),
+    AnyOf(AnyOf(EveryNSteps(2), WhalleyWilmott(0.5)), DeltaBand(0.2)),
+    TransactionCosts(),
+    TransactionCosts(proportional=1e-3, per_trade=0.5, impact=0.2, daily_volume=1e4, option_spread=0.01),
+    HedgeOption("put", moneyness=0.95, tenor=0.5),
+    DeltaHedge(),
+    DeltaGammaHedge(),
+]
+
+
+@pytest.mark.parametrize("obj", PICKLED, ids=repr)
+@pytest.mark.parametrize("protocol", [0, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL])
+def test_rules_and_costs_round_trip_through_pickle(obj, protocol):
+    back = pickle.loads(pickle.dumps(obj, protocol=protocol))
+    assert type(back) is type(obj)
+    assert back == obj and hash(back) == hash(obj)
+    assert repr(back) == repr(obj)
+    if hasattr(obj, "decide"):
+        c = ctx(step=4, deviation=[0.0, 0.03, -0.15, 0.4], spot=[90.0, 100.0, 105.0, 120.0],
+                gamma=[0.01, 0.04, 0.03, 0.002])
+        t0, d0 = obj.decide(c)
+        t1, d1 = back.decide(c)
+        np.testing.assert_array_equal(np.broadcast_to(t1, (4,)), np.broadcast_to(t0, (4,)))
+        np.testing.assert_array_equal(np.broadcast_to(d1, (4,)), np.broadcast_to(d0, (4,)))
+    if isinstance(obj, AnyOf):
+        with pytest.raises(AttributeError):
+            back.rules = ()
+    if isinstance(obj, TransactionCosts):
+        trade, spot = np.array([1.5, 0.0, -2.0]), np.array([100.0, 101.0, 99.0])
+        a, b = obj.charge(trade, spot, 0.2), back.charge(trade, spot, 0.2)
+        assert a.keys() == b.keys()
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_any_of_runs_on_a_process_pool():
+    # The failure this guards against: AnyOf could not be unpickled in a worker process.
+    rule = AnyOf(EveryNSteps(4), DeltaBand(0.1, to="edge"))
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        back = pool.submit(_identity, rule).result()
+    assert back == rule
