@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +173,7 @@ class HedgeResult:
         out = {
             "mean": float(x.mean()),
             "std": std,
-            "se_mean": std / np.sqrt(n),
+            "se_mean": std / math.sqrt(n),
             "hedge_error": std / abs(self.premium) if self.premium != 0 else float("nan"),
         }
         for level in (0.95, 0.99):
