@@ -320,8 +320,12 @@ class RealisedVol:
             first = want[int(np.argmin(pos))]
             raise HedgeLibError(
                 f"window of {w} returns needs {w + 1} closes up to {_iso(first)}, but the data "
-                f"hold only {int(pos.min()) + 1} (they start on {_iso(prices.index[0])}); start "
-                f"on or after {_iso(prices.index[w])} or shorten the window"
+                f"hold only {int(pos.min()) + 1} (they start on {_iso(prices.index[0])}); "
+                + (
+                    f"start on or after {_iso(prices.index[w])} or shorten the window"
+                    if w < len(prices)
+                    else f"the whole series has {len(prices)} closes: shorten the window"
+                )
             )
         logp = np.log(prices.to_numpy(dtype=np.float64)[: int(pos.max()) + 1])
         r = np.diff(logp)

@@ -420,3 +420,10 @@ def test_validation_messages(spx):
         RealisedVol(window=1)
     with pytest.raises(HedgeLibError, match="volatility"):
         ConstantVol(0.0)
+
+
+def test_realised_window_longer_than_the_series_is_a_clear_error():
+    dates = pd.bdate_range("2020-01-01", periods=10)
+    prices = pd.Series(100.0 * np.exp(np.linspace(0.0, 0.05, 10)), index=dates)
+    with pytest.raises(HedgeLibError, match="whole series has 10 closes"):
+        RealisedVol(window=21).volatility_on(prices, dates[-1:])

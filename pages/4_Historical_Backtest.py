@@ -1,0 +1,344 @@
+"""Historical Backtest: hedge a book on real prices, once or as a rolling programme."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hedgelib.backtest import RollingResult
+from hedgelib.book import PRESETS
+from hedgelib.charts.backtest import (
+    hedge_position_figure,
+    pnl_attribution_figure,
+    price_trades_figure,
+    trade_pnl_histogram_figure,
+    variance_scatter_figure,
+    volatility_comparison_figure,
+)
+from hedgelib.conventions import HedgeLibError
+from ui.backtest import (
+    BOOK_KINDS,
+    FIELDS,
+    MODES,
+    ROLLS,
+    RULES,
+    SIDES,
+    VOL_SOURCES,
+    WIDGETS,
+    attribution_terms,
+    cap_message,
+    dates_signature,
+    default_dates,
+    moneyness_book,
+    real_history,
+    replay_takeaway,
+    replay_trades_table,
+    replay_view,
+    rolling_takeaway,
+    rolling_trades_table,
+    rolling_view,
+    run_backtest,
+    source_is_sp500,
+    theory_note,
+    trades_csv,
+)
+from ui.source_picker import pick_source, show_source
+from ui.state import get_book, get_market
+from ui.units import to_percent
+
+st.set_page_config(page_title="Historical Backtest", page_icon=":material/history:", layout="wide")
+ss = st.session_state
+SUBMITTED = "bt_submitted"  # inputs of the run on show; outlives Streamlit's widget cleanup
+
+st.title("Historical Backtest")
+st.caption(
+    "Hedge an option book on real closes: one trade from a chosen date to its expiry, or a "
+    "rolling programme that enters the same trade again and again (say, sell a one-month "
+    "straddle every month at the VIX). Every trade is priced and hedged with what was known "
+    "on the day."
+)
+
+with st.sidebar:
+    st.header("Underlying")
+    choice = pick_source("bt_")
+show_source(choice)
+full, window, source_note = real_history(choice)
+if source_note:
+    st.warning(source_note)
+
+# ---- state: dates follow the underlying; the form comes back after a page switch ------------
+if SUBMITTED not in ss:
+    ss[SUBMITTED] = {k: f.default for k, f in FIELDS.items()}
+signature = dates_signature(choice)
+if ss.get("bt_dates_for") != signature:
+    start, end = default_dates(window)
+    ss[SUBMITTED] = {**ss[SUBMITTED], "start": start, "end": end}
+    ss["bt_start"], ss["bt_end"] = start, end
+    ss["bt_dates_for"] = signature
+for key in WIDGETS:
+    if "bt_" + key not in ss:
+        ss["bt_" + key] = ss[SUBMITTED][key]
+
+
+def _number(name: str) -> None:
+    f = FIELDS[name]
+    cast = int if isinstance(f.default, int) else float
+    st.number_input(
+        f.label, key="bt_" + name, help=f.help or None,
+        min_value=None if f.min is None else cast(f.min),
+        max_value=None if f.max is None else cast(f.max),
+        step=None if f.step is None else cast(f.step),
+        format=None if cast is int else "%g",
+    )
+
+
+def _select(name: str, labels: dict[str, str] | None = None, *, radio: bool = False) -> None:
+    f = FIELDS[name]
+    widget = st.radio if radio else st.selectbox
+    widget(f.label, f.choices, key="bt_" + name, help=f.help or None,
+           format_func=labels.get if labels else str)
+
+
+def _date(name: str) -> None:
+    f = FIELDS[name]
+    # Wide bounds on purpose: a date outside the data gets the library's message naming the
+    # data's range, rather than a widget that silently refuses it.
+    st.date_input(f.label, key="bt_" + name, help=f.help or None, format="YYYY-MM-DD",
+                  min_value=FIELDS["start"].default.replace(year=1900),
+                  max_value=FIELDS["start"].default.replace(year=2100))
+
+
+with st.form("bt_form"):
+    c_trade, c_dates, c_vol, c_hedge = st.columns(4)
+    with c_trade:
+        st.markdown("**Trade**")
+        _select("mode", MODES, radio=True)
+        _select("book_kind", BOOK_KINDS)
+        _select("preset", {k: k.replace("_", " ") for k in PRESETS})
+        _select("side", SIDES, radio=True)
+        _number("size")
+        _number("width_pct")
+        _number("tenor_days")
+    with c_dates:
+        st.markdown("**Dates**")
+        _date("start")
+        _date("end")
+        _select("roll", ROLLS)
+        _number("roll_days")
+        st.caption(f"Data: {full.name}, {full.first_date.date()} to {full.last_date.date()}. A "
+                   "single replay runs from the start to the book's expiry.")
+    with c_vol:
+        st.markdown("**Volatility**")
+        _select("vol_kind", VOL_SOURCES)
+        _number("const_vol_pct")
+        _number("realised_window")
+        _number("garch_refit")
+        _number("rate_pct")
+        _number("div_pct")
+    with c_hedge:
+        st.markdown("**Hedge and costs**")
+        _select("rule", RULES)
+        _number("every_n")
+        _number("band_width")
+        _number("ww_risk_aversion")
+        _number("cost_bp")
+        _number("per_trade")
+        submitted = st.form_submit_button("Run", type="primary", width="stretch", key="bt_run")
+
+if submitted:
+    ss[SUBMITTED] = {k: ss["bt_" + k] for k in WIDGETS}
+settings = dict(ss[SUBMITTED])
+rolling = settings["mode"] == "rolling"
+
+
+# ---- checks, then the run -------------------------------------------------------------------
+def _book_template() -> dict | None:
+    if settings["book_kind"] != "current":
+        return None
+    book = get_book()
+    if book is None:
+        raise HedgeLibError("no current book yet: build one on the Option Book page, or pick a preset")
+    spot = get_market()["spot"]
+    st.caption(f"Current book: strikes divided by the Option Book page's spot ({spot:,.2f}) and "
+               "rescaled to the entry spot; quantities and expiries as built there.")
+    return moneyness_book(book, spot).to_dict()
+
+
+def _run():
+    if settings["vol_kind"] == "vix" and not source_is_sp500(choice):
+        st.warning(f"The VIX is the implied volatility of the S&P 500, not of {full.name}: it is "
+                   "used here as a stand-in.")
+    refusal = cap_message(full.dates, settings)
+    if refusal:
+        st.error(refusal)
+        return None
+    try:
+        return run_backtest(settings, full.prices, _book_template())
+    except HedgeLibError as exc:
+        st.error(f"Backtest: {exc}")
+        return None
+
+
+result = _run()
+UNITS = ("P&L in the underlying's price units (index points for an index, currency for a stock) "
+         "for one option per leg on one unit; premium included, holder's view.")
+
+
+def _charts(view, *, entries: bool) -> None:
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(
+        price_trades_figure(
+            view.dates, view.prices, view.trade_dates, view.trade_shares,
+            trade_prices=view.trade_prices, entry_dates=view.entry_dates if entries else None,
+            levels={f"strike {k:,.2f}": k for k in view.strikes}, name=full.name,
+            title="Price and hedge trades" + (" (netted by day)" if entries else ""),
+            y_title=f"{full.name} close (price units)",
+        ),
+        width="stretch",
+    )
+    c2.plotly_chart(
+        hedge_position_figure(
+            view.dates, view.position,
+            title="Hedge position" + (" (all live trades)" if entries else " after each day's trade"),
+        ),
+        width="stretch",
+    )
+    c3, c4 = st.columns(2)
+    terms = attribution_terms(view.attribution)
+    c3.plotly_chart(
+        pnl_attribution_figure(
+            view.dates, terms, total=view.attribution["pnl"].to_numpy(),
+            title="Cumulative P&L by source" + (" (all trades)" if entries else ""),
+            y_title="Cumulative P&L (price units)",
+        ),
+        width="stretch",
+    )
+    levels = {}
+    if not entries:
+        levels = {"Realised over the life": to_percent(result.realised_volatility())}
+    c4.plotly_chart(
+        volatility_comparison_figure(
+            view.vol_dates, to_percent(1.0) * view.implied, to_percent(1.0) * view.realised,
+            implied_name=("Implied at entry: " if entries else "Hedge volatility: ") + result.volatility_label,
+            realised_name=view.realised_label, markers=entries, levels=levels,
+            x_title="Entry date" if entries else "Date",
+        ),
+        width="stretch",
+    )
+    for note in view.notes:
+        st.caption(note)
+
+
+def _metrics(items) -> None:
+    for i, (label, value, help_text) in enumerate(items):
+        if i % 4 == 0:
+            row = st.columns(4)
+        row[i % 4].metric(label, value, help=help_text)
+
+
+if isinstance(result, RollingResult):
+    for w in result.warnings:
+        st.warning(w)
+    s = result.summary()
+    st.subheader("Programme results")
+    st.caption(UNITS)
+    _metrics([
+        ("Trades", f"{int(s['n_trades'])}", "Trades entered and hedged to expiry."),
+        ("Total P&L (hedged)", f"{s['total_pnl']:,.2f}", "Sum of the trades' final P&L."),
+        ("Total P&L (unhedged)", f"{s['total_unhedged_pnl']:,.2f}", "The same trades, no hedge."),
+        ("Mean P&L per trade", f"{s['mean_pnl']:,.2f}", f"Standard deviation {s['std_pnl']:,.2f}."),
+        ("Hit rate", f"{s['hit_rate']:.0%}", "Share of trades that made money."),
+        ("Worst trade", f"{s['worst_pnl']:,.2f}", None),
+        ("Total costs", f"{s['total_costs']:,.2f}", "Transaction costs of the hedges."),
+        ("Mean implied / realised vol", f"{s['mean_implied_vol']:.1%} / {s['mean_realised_vol']:.1%}",
+         "Implied at entry; realised over each trade's life (zero mean)."),
+    ])
+    takeaway = rolling_takeaway(settings, result, full.name)
+    st.info(takeaway)
+    _charts(rolling_view(result, full.prices), entries=True)
+
+    c5, c6 = st.columns(2)
+    t = result.trades
+    c5.plotly_chart(
+        trade_pnl_histogram_figure(t["pnl"].to_numpy(), unhedged=t["unhedged_pnl"].to_numpy(),
+                                   x_title="P&L per trade (price units)"),
+        width="stretch",
+    )
+    rel = result.variance_relation()
+    c6.plotly_chart(
+        variance_scatter_figure(
+            rel["variance_spread"].to_numpy(), rel["pnl"].to_numpy(), theory_slope=result.theory_slope,
+            theory_pnl=rel["theory_pnl"].to_numpy(), labels=[d.date().isoformat() for d in rel.index],
+            y_title="P&L per trade (price units)",
+        ),
+        width="stretch",
+    )
+    st.subheader("Every trade")
+    table = rolling_trades_table(result)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                for c in table.columns if c not in ("entry", "expiry", "hedge trades")})
+elif result is not None:
+    s = result.summary()
+    st.subheader("Replay results")
+    st.caption(UNITS)
+    _metrics([
+        ("P&L (hedged)", f"{s['pnl']:,.2f}", "Final P&L of book and hedge, premium included."),
+        ("P&L (unhedged)", f"{s['unhedged_pnl']:,.2f}", "The book alone, held to expiry."),
+        ("Premium", f"{s['premium']:,.2f}", "Book value at entry, holder's sign: negative means received."),
+        ("Costs", f"{s['costs']:,.2f}", "Transaction costs of the hedge."),
+        ("Hedge trades", f"{s['n_trades']}", "Rebalances, the final liquidation included."),
+        ("Implied vol at entry", f"{s['implied_vol']:.1%}", result.volatility_label),
+        ("Realised vol over the life", f"{s['realised_vol']:.1%}", "Zero-mean, annualised."),
+        ("Days hedged", f"{len(result.ledger) - 1}", f"Trading days from {s['start'].date()} to {s['end'].date()}."),
+    ])
+    takeaway = replay_takeaway(settings, result, full.name)
+    st.info(takeaway)
+    window_days = int(settings["realised_window"]) if settings["vol_kind"] == "realised" else 21
+    _charts(replay_view(result, full.prices, window_days), entries=False)
+    st.subheader("Hedge trades")
+    table = replay_trades_table(result)
+    st.dataframe(table, hide_index=True, width="stretch")
+else:
+    takeaway = None
+
+if result is not None:
+    st.download_button(
+        "Download the trades (CSV)", trades_csv(result),
+        file_name="backtest_programme.csv" if rolling else "backtest_hedge_trades.csv",
+        mime="text/csv", on_click="ignore", key="bt_download_trades", icon=":material/download:",
+    )
+
+# ---- explanation ---------------------------------------------------------------------------
+with st.expander("Why does a delta-hedged short option earn implied minus realised variance?"):
+    st.markdown(
+        "Sell an option at the implied volatility $\\sigma_i$ and hold $\\Delta$ shares, the "
+        "Black-Scholes delta at $\\sigma_i$. Over a short step the option's value $V$ moves by "
+        "(Itô, with the market's realised volatility $\\sigma_r$):"
+    )
+    st.latex(r"\delta V \approx \Theta\,\delta t + \Delta\,\delta S + \tfrac12\,\Gamma\,\delta S^2,"
+             r"\qquad \delta S^2 \approx \sigma_r^2 S^2\,\delta t")
+    st.markdown("The Black-Scholes equation at $\\sigma_i$ (zero rate, for clarity) ties theta to gamma:")
+    st.latex(r"\Theta + \tfrac12\,\sigma_i^2 S^2\,\Gamma = 0")
+    st.markdown("so the delta term cancels against the hedge and, for the seller of the option, each "
+                "step leaves")
+    st.latex(r"\delta\,\mathrm{P\&L} = -(\delta V - \Delta\,\delta S) \approx "
+             r"\tfrac12\,\Gamma S^2\left(\sigma_i^2 - \sigma_r^2\right)\delta t")
+    st.latex(r"\mathrm{P\&L} \approx \tfrac12 \sum_t \Gamma_t S_t^2\left(\sigma_i^2 - \sigma_r^2\right)\Delta t")
+    st.markdown(
+        "The seller earns the gap between implied and realised **variance**, weighted by **dollar "
+        "gamma** $\\Gamma S^2$, which is largest when the price sits near the strike close to "
+        "expiry. So the same realised volatility costs more when it comes late and at the money. "
+        "Implied volatility usually exceeds realised (the variance risk premium), which is why "
+        "short-volatility programmes earn small amounts most months and lose large amounts in "
+        "a few (Carr and Madan 1998; Hull, *Options, Futures, and Other Derivatives*, ch. 19). "
+        "The P&L chart splits each day's move into delta, gamma "
+        "($\\tfrac12\\Gamma\\,\\delta S^2$), theta ($\\Theta\\,\\delta t$), vega "
+        "($\\mathcal V\\,\\delta\\sigma$, when the hedge volatility moves), financing, costs and "
+        "a residual; the scatter puts each trade's P&L against its $\\sigma_i^2 - \\sigma_r^2$ "
+        "with the theory line of slope $-\\tfrac12\\sum\\Gamma S^2\\Delta t$ (the mean over the trades)."
+    )
+    if result is not None:
+        st.markdown(theory_note(result))
+        st.info(takeaway)
+    else:
+        st.caption("Run a backtest to see these numbers for your trades.")
