@@ -1,0 +1,406 @@
+"""Rule Comparison: several hedging set-ups side by side on the same paths, beside the theory."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from hedgelib.book import Book
+from hedgelib.charts.comparison import (
+    cost_risk_frontier_figure,
+    frequency_sweep_figure,
+    pnl_overlay_figure,
+)
+from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from ui.errors import stop_on_error
+from ui.hedge_lab import MODELS, STRATEGIES, default_book, zoom_range
+from ui.rule_comparison import (
+    FIELDS,
+    MAX_HEDGED_PATH_STEPS,
+    MAX_SETUPS,
+    MIN_SETUPS,
+    SCHEMA,
+    SETUP_RULES,
+    WIDGETS,
+    cap_message,
+    days_per_step,
+    default_setups,
+    display_table,
+    run_comparison,
+    scenario_of,
+    setups_frame,
+    setups_from_frame,
+    takeaway,
+    theory_note,
+)
+from ui.state import get_book, get_market, set_book, set_market
+
+st.set_page_config(page_title="Rule Comparison", page_icon=":material/compare_arrows:", layout="wide")
+ss = st.session_state
+OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
+
+
+def _link_to_option_book() -> None:
+    try:
+        st.page_link(OPTION_BOOK_PAGE, label="Option Book & Greeks", icon=":material/stacked_line_chart:")
+    except StreamlitAPIException:
+        # The page was started on its own (not through app.py): no navigation to link into.
+        st.markdown("Open **Option Book & Greeks** from the app's navigation.")
+
+
+def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
+    """Load a scenario's inputs into the form (and its book and market where it has them).
+
+    Returns the problems met: set-ups that do not validate are replaced by the defaults.
+    """
+    problems = []
+    settings = {k: scenario[k] for k in WIDGETS}
+    try:
+        rows = setups_from_frame(scenario["setups"].get("rows"), settings["n_steps"])
+    except HedgeLibError as exc:
+        problems.append(f"setups: {exc}")
+        rows = default_setups()
+    settings["setups"] = {"rows": rows}
+    for key in WIDGETS:
+        ss["rc_" + key] = settings[key]
+    ss["rc_submitted"] = settings
+    ss["rc_setups_table"] = setups_frame(rows)
+    ss.pop("rc_setups_editor", None)
+    if "book" in present:
+        set_book(Book.from_dict(scenario["book"]))
+    market = {}
+    if "spot" in present:
+        market["spot"] = scenario["spot"]
+    if "rate_pct" in present:
+        market["rate"] = scenario["rate_pct"] / 100.0
+    if "div_pct" in present:
+        market["dividend_yield"] = scenario["div_pct"] / 100.0
+    if market:
+        set_market(market)
+    return problems
+
+
+def _load_uploaded() -> None:
+    file = ss.get("rc_upload")
+    if file is None:
+        return
+    try:
+        scenario = SCHEMA.from_json(file.getvalue())
+        problems = _apply_scenario(scenario, set(scenario))
+    except HedgeLibError as exc:  # ScenarioError, or a book the library refuses
+        ss["rc_note"] = ("error", f"Could not load {file.name}: {exc}")
+        return
+    if problems:
+        ss["rc_note"] = ("error", f"Loaded {file.name} with the default set-ups: " + "; ".join(problems))
+    else:
+        ss["rc_note"] = ("success", f"Loaded the scenario from {file.name} and ran it.")
+    ss["rc_write_link"] = True
+
+
+# ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
+if "rc_submitted" not in ss:
+    found, problems = SCHEMA.from_query_params(st.query_params)
+    scenario = SCHEMA.complete(found)
+    try:
+        problems += _apply_scenario(scenario, set(found))
+    except HedgeLibError as exc:
+        problems.append(f"book: {exc}")
+        problems += _apply_scenario({**scenario, "book": SCHEMA.defaults["book"]}, set(found) - {"book"})
+    ss["rc_link_problems"] = problems
+for key in WIDGETS:
+    if "rc_" + key not in ss:
+        ss["rc_" + key] = ss["rc_submitted"][key]
+if "rc_setups_editor" not in ss:
+    # Streamlit dropped the editor's state (first visit, or back from another page): start the
+    # table from the set-ups on show, so that the editor's edits apply to the right rows.
+    ss["rc_setups_table"] = setups_frame(ss["rc_submitted"]["setups"]["rows"])
+
+# ---- header: which book, which market ----------------------------------------------------
+st.title("Rule Comparison")
+st.caption(
+    "Hedge the same book on the same simulated paths under several set-ups (strategy, rule, "
+    "hedge volatility, cost) and compare risk against cost; then see how the hedge error and "
+    "the cost move with the number of rebalances, and where every rule sits against the theory."
+)
+if ss.get("rc_link_problems"):
+    st.warning("Some settings in the link were ignored: " + "; ".join(ss["rc_link_problems"]))
+    ss["rc_link_problems"] = []
+
+market = get_market()
+book = get_book()
+if book is None:
+    book = default_book(market["spot"])
+    st.info(
+        "**No book built yet: comparing hedges of a default short at-the-money call** (one "
+        f"option sold, strike {market['spot']:,.2f} = spot, {book.expiry * TRADING_DAYS_PER_YEAR:.0f} "
+        "trading days). Build your own book on the Option Book page."
+    )
+    _link_to_option_book()
+else:
+    legs = ", ".join(f"{leg.quantity:+g} {leg.kind} {leg.strike:,.2f} "
+                     f"({leg.expiry * TRADING_DAYS_PER_YEAR:.0f}d)" for leg in book.legs)
+    stock = f"; stock {book.stock:+g}" if book.stock else ""
+    st.markdown(f"**Book** (from the Option Book page): {legs or 'no options'}{stock}")
+st.caption(
+    f"Market from the Option Book page: spot {market['spot']:,.2f}, rate "
+    f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
+    "Expiries in trading days (252 a year)."
+)
+
+
+# ---- inputs ------------------------------------------------------------------------------
+def _number(name: str, container) -> None:
+    f = FIELDS[name]
+    integer = isinstance(f.default, int)
+    cast = int if integer else float
+    container.number_input(
+        f.label, key="rc_" + name, help=f.help or None,
+        min_value=None if f.min is None else cast(f.min),
+        max_value=None if f.max is None else cast(f.max),
+        step=None if f.step is None else cast(f.step),
+        format=None if integer else "%g",
+    )
+
+
+with st.form("rc_form"):
+    st.markdown(f"**Set-ups** ({MIN_SETUPS} to {MAX_SETUPS}; the first is the reference)")
+    edited = st.data_editor(
+        ss["rc_setups_table"], key="rc_setups_editor", num_rows="dynamic", hide_index=True,
+        width="stretch",
+        column_config={
+            "name": st.column_config.TextColumn("Name", required=True, help="Unique label of the set-up."),
+            "strategy": st.column_config.SelectboxColumn(
+                "Strategy", options=list(STRATEGIES), format_func=STRATEGIES.get, required=True,
+                help="Delta-gamma and delta-vega use the hedge option set below."),
+            "rule": st.column_config.SelectboxColumn(
+                "Rule", options=list(SETUP_RULES), format_func=SETUP_RULES.get, required=True,
+                help="When to trade back to the target hedge."),
+            "parameter": st.column_config.NumberColumn(
+                "Parameter", format="%g", required=True,
+                help="Every N steps: N (whole grid steps). Delta band: half-width in shares. "
+                     "Whalley-Wilmott: risk aversion per unit of currency."),
+            "hedge_vol_pct": st.column_config.NumberColumn(
+                "Hedge vol (%)", format="%g", min_value=0.0, required=True,
+                help="Volatility of the deltas (vol points)."),
+            "cost_bp": st.column_config.NumberColumn(
+                "Cost (bp)", format="%g", min_value=0.0, required=True,
+                help="One-way proportional cost of a stock trade, in basis points of notional."),
+        },
+    )
+    c_model, c_more, c_grid, c_run = st.columns(4)
+    with c_model:
+        st.markdown("**Market model**")
+        st.selectbox(FIELDS["model"].label, FIELDS["model"].choices, key="rc_model",
+                     format_func=MODELS.get, help=FIELDS["model"].help)
+        _number("drift_pct", st)
+        _number("vol_pct", st)
+        with st.expander("Heston parameters"):
+            for name in ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa", "heston_xi",
+                         "heston_rho"):
+                _number(name, st)
+        with st.expander("Merton jump parameters"):
+            for name in ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"):
+                _number(name, st)
+        with st.expander("GARCH parameters"):
+            _number("garch_alpha", st)
+            _number("garch_beta", st)
+    with c_more:
+        st.markdown("**Premium and hedge option**")
+        _number("pricing_vol_pct", st)
+        with st.expander("Hedge option (delta-gamma, delta-vega)"):
+            st.selectbox(FIELDS["hopt_kind"].label, FIELDS["hopt_kind"].choices, key="rc_hopt_kind")
+            _number("hopt_moneyness_pct", st)
+            _number("hopt_tenor_days", st)
+    with c_grid:
+        st.markdown("**Frontier grid**")
+        for name in ("every", "band_widths", "risk_aversions"):
+            st.text_input(FIELDS[name].label, key="rc_" + name, help=FIELDS[name].help)
+    with c_run:
+        st.markdown("**Run**")
+        _number("n_paths", st)
+        _number("n_steps", st)
+        _number("seed", st)
+        st.caption(f"At most {MAX_HEDGED_PATH_STEPS:,} hedged path-steps per run: paths x steps x "
+                   "hedges (set-ups + sweep frequencies + frontier rules).")
+        submitted = st.form_submit_button("Run", type="primary", width="stretch")
+
+if submitted:
+    ss["rc_submitted"] = {**{k: ss["rc_" + k] for k in WIDGETS},
+                          "setups": {"rows": edited.to_dict("records")}}
+    ss["rc_write_link"] = True
+settings = ss["rc_submitted"]
+
+# ---- validate -------------------------------------------------------------------------------
+if book.is_empty:
+    st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
+    _link_to_option_book()
+    st.stop()
+with stop_on_error():
+    # Checked here so that a bad table never reaches the link or the cache.
+    rows = setups_from_frame(settings["setups"]["rows"], int(settings["n_steps"]))
+    settings = {**settings, "setups": {"rows": rows}}
+    refusal = cap_message(settings)
+if refusal:
+    st.error(refusal)
+    st.stop()
+with stop_on_error("Book: "):
+    horizon = book.expiry
+scenario = scenario_of(settings, book, market)
+
+# ---- scenario: link, download, upload --------------------------------------------------------
+with st.sidebar:
+    st.header("Scenario")
+    st.caption("The address bar holds the inputs of the last run, set-ups included: copy it to "
+               "share this comparison (book and market included).")
+    st.download_button("Download scenario (JSON)", SCHEMA.to_json(scenario),
+                       file_name="rule_comparison_scenario.json", mime="application/json",
+                       on_click="ignore", key="rc_download_scenario")
+    st.file_uploader("Upload scenario (JSON)", type=["json"], key="rc_upload",
+                     on_change=_load_uploaded)
+if "rc_note" in ss:
+    level, text = ss.pop("rc_note")
+    (st.error if level == "error" else st.success)(text)
+if ss.pop("rc_write_link", False):
+    st.query_params.from_dict(SCHEMA.to_query_params(scenario))
+
+# ---- run -------------------------------------------------------------------------------------
+market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
+with stop_on_error():
+    view = run_comparison(dict(settings), book.to_dict(), market_in)
+ref = view.reference
+first = rows[0]["name"]
+
+# ---- summary table ---------------------------------------------------------------------------
+st.subheader("Summary: the set-ups on the same paths")
+st.caption(
+    f"{settings['n_paths']:,} paths, {settings['n_steps']} steps of "
+    f"{days_per_step(horizon, settings['n_steps']):.3g} trading days over "
+    f"{horizon * TRADING_DAYS_PER_YEAR:.0f} trading days; P&L and costs in currency per path at "
+    "the horizon, premium included; VaR and ES are losses (positive). SE = one standard error. "
+    f"The last two columns are paired differences to {first} (same paths, so far more precise "
+    "than the separate standard errors)."
+)
+table = display_table(view)
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns
+                   if c not in ("Set-up", "Strategy", "Rule", "Mean trades", "Variance cut (%)",
+                                "Std / premium (%)")}
+    | {"Mean trades": st.column_config.NumberColumn(format="%.1f"),
+       "Variance cut (%)": st.column_config.NumberColumn(format="%.2f"),
+       "Std / premium (%)": st.column_config.NumberColumn(format="%.1f")},
+)
+st.download_button("Download the summary table (CSV)", table.to_csv(index=False),
+                   file_name="rule_comparison_summary.csv", mime="text/csv", on_click="ignore",
+                   key="rc_download_table")
+line = takeaway(view)
+st.info(line)
+
+# ---- overlaid P&L ------------------------------------------------------------------------
+st.subheader("P&L distributions")
+zoom = st.toggle("Zoom on the middle 99.8%", value=True, key="rc_zoom",
+                 help="Bin only the 0.1% to 99.9% quantile range of all set-ups' P&L, so the "
+                      "tails of the loosest hedge do not squash the others.")
+x_range = None
+if zoom:
+    x_range = zoom_range(np.concatenate(list(view.pnl.values())))
+st.plotly_chart(pnl_overlay_figure(view.pnl, x_range=x_range), width="stretch")
+st.caption("Dotted lines: each set-up's mean P&L. Costs shift a distribution left; hedging "
+           "less often widens it.")
+
+# ---- frequency sweep ---------------------------------------------------------------------
+st.subheader("Hedge error and cost against the number of rebalances")
+sw = view.sweep
+st.plotly_chart(
+    frequency_sweep_figure(
+        sw.index.to_numpy(), sw["pnl_std"], sw["mean_cost"], pnl_std_se=sw["pnl_std_se"],
+        mean_cost_se=sw["mean_cost_se"], derman_kamal_std=sw["derman_kamal_std"],
+        theory_std=sw["theory_std"], expected_cost=sw["expected_cost"],
+    ),
+    width="stretch",
+)
+st.caption(
+    f"Delta hedge rebalanced at N equal intervals over the horizon, at the reference set-up's "
+    f"hedge volatility ({ref['hedge_vol_pct']:g}%) and cost ({ref['cost_bp']:g} bp): the reference "
+    f"is the first set-up, {ref['name']}. Error bars: one standard error."
+)
+
+# ---- frontier ----------------------------------------------------------------------------
+st.subheader("Cost against risk across rules and band widths")
+fr = view.frontier
+th = view.theory
+points = {str(name): (float(view.table.loc[name, "std"]), float(view.table.loc[name, "mean_cost"]))
+          for name in view.table.index}
+st.plotly_chart(
+    cost_risk_frontier_figure(
+        fr["pnl_std"], fr["mean_cost"], list(fr["label"]), list(fr["family"]),
+        efficient=fr["efficient"], pnl_std_se=fr["pnl_std_se"], mean_cost_se=fr["mean_cost_se"],
+        theory_std=None if th.empty else th["std"], theory_cost=None if th.empty else th["cost"],
+        theory_labels=None if th.empty else [
+            f"N = {n}, Leland vol {100 * v:.2f}%" for n, v in zip(th["n_rebalances"], th["leland_vol"], strict=True)
+        ],
+        highlight=view.highlight, setups=points, hover=list(fr["hover"]),
+    ),
+    width="stretch",
+)
+st.caption(
+    "Every rule hedges delta on the same paths at the reference hedge volatility and cost; down "
+    "and to the left is better. Outlined markers are efficient (no other rule is both cheaper "
+    "and less risky). Dashed grey: the theory for fixed intervals. Diamonds: your set-ups."
+)
+note = theory_note(settings, view)
+if note:
+    st.caption(note)
+
+# ---- explanation ---------------------------------------------------------------------------
+with st.expander("What am I looking at"):
+    st.markdown(
+        "Each set-up sells (or buys) the book at the **pricing volatility** and hedges it on the "
+        "**same simulated paths** (common random numbers), so the differences between rows come "
+        "from the set-ups, not from luck. A delta hedge rebalanced $N$ times over the option's "
+        "life leaves a hedge error whose standard deviation Derman and Kamal (1999) give, for an "
+        "option at the money, as"
+    )
+    st.latex(r"\sigma_{\mathrm{P\&L}} \approx \sqrt{\frac{\pi}{4}}\;\frac{\mathcal{V}\,\sigma}{\sqrt{N}}")
+    st.markdown(
+        "($\\mathcal V$ the vega per 1.00 of volatility; the dotted 'book-exact' line integrates "
+        "the book's own gamma, $\\sigma_P^2 = \\tfrac12\\sigma^4\\Delta t^2\\sum_i "
+        "E[\\Gamma_i^2 S_i^4]$). Each rebalance trades about $|\\Gamma\\,\\delta S|$ shares, so "
+        "with a one-way proportional cost $k$ the expected cost grows like $\\sqrt N$. Leland "
+        "(1985) puts this cost into the volatility of the hedge:"
+    )
+    st.latex(r"\sigma_L^2 = \sigma^2\left(1 \pm \sqrt{\frac{2}{\pi}}\,\frac{2k}{\sigma\sqrt{\Delta t}}\right),"
+             r"\qquad E[C] \approx \mathcal V(\sigma_L - \sigma) \approx \frac{k S\sqrt N}{\pi}"
+             r"\ \text{(at the money)}")
+    st.markdown(
+        "(+ for a short option). Risk falls like $N^{-1/2}$ and cost rises like $N^{1/2}$: fixed "
+        "intervals can only trade one for the other. Rules that trade on the hedge's *drift* "
+        "instead of the clock do better; Whalley and Wilmott (1997) find the optimal no-trade "
+        "band for a hedger with exponential utility and risk aversion $\\gamma$:"
+    )
+    st.latex(r"\left|x + \Delta\right| \le H = \left(\frac{3}{2}\,\frac{e^{-r(T-t)}\,k\,S\,\Gamma^2}{\gamma}\right)^{1/3}")
+    st.markdown(
+        "**How the theory is drawn.** On the sweep, the Derman-Kamal curve and the book-exact "
+        "std sit on the left panel, Leland's expected cost (his cost rate summed over the "
+        "rebalancing dates, entry and unwind included) on the right; with log axes they are "
+        "straight lines of slope $-\\tfrac12$ and $+\\tfrac12$. On the frontier, Leland and "
+        "Derman-Kamal together give one prediction per $N$: the point (predicted std, "
+        "predicted cost), and the dashed curve through them is the theoretical cost-risk "
+        "trade-off of fixed-interval hedging; its hover gives Leland's volatility for that $N$. "
+        "The Whalley-Wilmott band has no single optimal point (each $\\gamma$ is optimal for its "
+        "own hedger), so every $\\gamma$ is a red star, the hover gives the band's half-width "
+        "today, and the one matching your Whalley-Wilmott set-up (or the middle of the grid) "
+        f"is ringed: **{view.highlight or 'none in the grid'}**. Its stars should lie below the "
+        "dashed curve: for the same risk, less cost."
+    )
+    dk = sw["derman_kamal_std"].iloc[-1]
+    if dk == dk:  # not NaN
+        st.markdown(
+            f"**Prediction against measurement** at N = {sw.index[-1]}: Derman-Kamal "
+            f"{dk:.4f}, book-exact {sw['theory_std'].iloc[-1]:.4f}, measured "
+            f"{sw['pnl_std'].iloc[-1]:.4f} ± {sw['pnl_std_se'].iloc[-1]:.4f}; Leland's expected "
+            f"cost {sw['expected_cost'].iloc[-1]:.4f}, measured {sw['mean_cost'].iloc[-1]:.4f} ± "
+            f"{sw['mean_cost_se'].iloc[-1]:.4f}."
+        )
+    st.markdown(f"**{line}**")
