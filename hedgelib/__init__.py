@@ -96,6 +96,14 @@ from hedgelib.risk import (
     risk_summary,
     value_at_risk,
 )
+from hedgelib.stress import (
+    HistoricalVaR,
+    StaticHedge,
+    StressGrid,
+    historical_var,
+    static_hedge,
+    stress_grid,
+)
 
 __all__ = [
     "AnyOf",
@@ -120,6 +128,7 @@ __all__ = [
     "HedgeOption",
     "HedgeResult",
     "Heston",
+    "HistoricalVaR",
     "ImpliedVolSeries",
     "MarketModel",
     "MertonJump",
@@ -133,7 +142,9 @@ __all__ = [
     "Replay",
     "RollingResult",
     "Rule",
+    "StaticHedge",
     "Strategy",
+    "StressGrid",
     "TRADING_DAYS_PER_YEAR",
     "TransactionCosts",
     "VolatilitySource",
@@ -151,6 +162,7 @@ __all__ = [
     "frequency_sweep",
     "greeks_profile",
     "heston_price",
+    "historical_var",
     "implied_vol",
     "implied_volatility_series",
     "list_bundled",
@@ -168,6 +180,8 @@ __all__ = [
     "run_experiment",
     "scenario_pnl",
     "simulate_hedge",
+    "static_hedge",
+    "stress_grid",
     "theory",
     "value_at_risk",
     "yahoo_cache_dir",

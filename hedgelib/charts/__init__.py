@@ -10,10 +10,64 @@ No template is set on purpose: Streamlit's own plotly theme (light or dark) or p
 default template then decides the colours, so the figures stay readable in both themes.
 """
 
-from hedgelib.charts.book import greeks_profile_figure, payoff_value_figure, pnl_heatmap_figure
+from hedgelib.charts.backtest import (
+    hedge_position_figure,
+    pnl_attribution_figure,
+    price_trades_figure,
+    trade_pnl_histogram_figure,
+    variance_scatter_figure,
+    volatility_comparison_figure,
+)
+from hedgelib.charts.book import (
+    greeks_profile_figure,
+    payoff_value_figure,
+    pnl_heatmap_figure,
+)
+from hedgelib.charts.comparison import (
+    cost_risk_frontier_figure,
+    frequency_sweep_figure,
+    pnl_overlay_figure,
+)
+from hedgelib.charts.hedging import (
+    attribution_waterfall_figure,
+    cost_breakdown_figure,
+    pnl_histogram_figure,
+    sample_paths_figure,
+)
+from hedgelib.charts.market import (
+    fan_chart_figure,
+    price_history_figure,
+    volatility_history_figure,
+)
+from hedgelib.charts.risk import (
+    revaluation_figure,
+    risk_bars_figure,
+    scenario_histogram_figure,
+    stress_heatmaps_figure,
+)
 
 __all__ = [
+    "attribution_waterfall_figure",
+    "cost_breakdown_figure",
+    "cost_risk_frontier_figure",
+    "fan_chart_figure",
+    "frequency_sweep_figure",
     "greeks_profile_figure",
+    "hedge_position_figure",
     "payoff_value_figure",
+    "pnl_attribution_figure",
     "pnl_heatmap_figure",
+    "pnl_histogram_figure",
+    "pnl_overlay_figure",
+    "price_history_figure",
+    "price_trades_figure",
+    "revaluation_figure",
+    "risk_bars_figure",
+    "sample_paths_figure",
+    "scenario_histogram_figure",
+    "stress_heatmaps_figure",
+    "trade_pnl_histogram_figure",
+    "variance_scatter_figure",
+    "volatility_comparison_figure",
+    "volatility_history_figure",
 ]

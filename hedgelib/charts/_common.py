@@ -37,3 +37,20 @@ def finite_values(values: Iterable[float] | None) -> list[float]:
     return [float(v) for v in (values or ()) if np.isfinite(v)]
 
 
+def shared_edges(samples: list[FloatArray], bins: int, x_range: tuple[float, float] | None) -> FloatArray:
+    if x_range is not None:
+        lo, hi = float(x_range[0]), float(x_range[1])
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+            raise HedgeLibError(f"x_range must be two finite numbers (low < high), got {x_range!r}")
+    else:
+        finite = [s[np.isfinite(s)] for s in samples]
+        finite = [s for s in finite if s.size]
+        if not finite:
+            raise HedgeLibError("the P&L samples hold no finite value to plot")
+        lo = min(float(s.min()) for s in finite)
+        hi = max(float(s.max()) for s in finite)
+        if hi <= lo:
+            # Every path gave the same P&L: one visible bin around it.
+            pad = max(abs(lo), 1.0) * 1e-3
+            lo, hi = lo - pad, hi + pad
+    return np.linspace(lo, hi, bins + 1)

@@ -16,8 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import vector
-from hedgelib.charts.hedging import _shared_edges
+from hedgelib.charts._common import shared_edges, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -101,7 +100,7 @@ def pnl_overlay_figure(
     n_bins = check_int(bins, "bins", minimum=1)
     names = [str(k) for k in samples]
     arrays = [vector(v, f"samples[{k!r}]") for k, v in zip(names, samples.values(), strict=True)]
-    edges = _shared_edges(arrays, n_bins, x_range)
+    edges = shared_edges(arrays, n_bins, x_range)
     centres = 0.5 * (edges[:-1] + edges[1:])
     width = float(edges[1] - edges[0])
     # Many overlaid bars blur into one colour: fainter when there are more of them.

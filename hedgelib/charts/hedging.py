@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import finite_values, vector
+from hedgelib.charts._common import finite_values, shared_edges, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -29,25 +29,6 @@ __all__ = [
 # in light and dark themes (both read on white and on Streamlit's dark background).
 _HEDGED = "#1f77b4"
 _UNHEDGED = "#ff7f0e"
-
-
-def _shared_edges(samples: list[FloatArray], bins: int, x_range: tuple[float, float] | None) -> FloatArray:
-    if x_range is not None:
-        lo, hi = float(x_range[0]), float(x_range[1])
-        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-            raise HedgeLibError(f"x_range must be two finite numbers (low < high), got {x_range!r}")
-    else:
-        finite = [s[np.isfinite(s)] for s in samples]
-        finite = [s for s in finite if s.size]
-        if not finite:
-            raise HedgeLibError("the P&L samples hold no finite value to plot")
-        lo = min(float(s.min()) for s in finite)
-        hi = max(float(s.max()) for s in finite)
-        if hi <= lo:
-            # Every path gave the same P&L: one visible bin around it.
-            pad = max(abs(lo), 1.0) * 1e-3
-            lo, hi = lo - pad, hi + pad
-    return np.linspace(lo, hi, bins + 1)
 
 
 def pnl_histogram_figure(
@@ -108,7 +89,7 @@ def pnl_histogram_figure(
     samples = [vector(hedged, "hedged")]
     if unhedged is not None:
         samples.append(vector(unhedged, "unhedged"))
-    edges = _shared_edges(samples, n_bins, x_range)
+    edges = shared_edges(samples, n_bins, x_range)
     centres = 0.5 * (edges[:-1] + edges[1:])
     width = float(edges[1] - edges[0])
     fig = go.Figure()
