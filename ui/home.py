@@ -1,12 +1,49 @@
-"""The home page: what the lab does, its pages, its data and its units."""
+"""The home page: what the lab does, one-click scenario presets, its pages, its data and its units."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from hedgelib.conventions import HedgeLibError
 from ui.pages import available_pages
+from ui.presets import Preset, apply_preset, presets_for
 
 __all__ = ["render_home"]
+
+_PRESET_COLUMNS = 3
+
+
+def _open_preset(preset: Preset, page_titles: dict[str, str]) -> None:
+    """One card: title, what to look for, and the button that sets it up and switches."""
+    with st.container(border=True):
+        st.subheader(preset.title)
+        st.markdown(preset.blurb)
+        st.caption(f"Opens: {page_titles[preset.page]}")
+        if st.button("Open", key=f"preset_{preset.key}", type="primary", icon=":material/play_arrow:"):
+            try:
+                apply_preset(preset)
+            except HedgeLibError as exc:  # a preset the page no longer accepts
+                st.error(f"This scenario could not be set up: {exc}")
+                return
+            st.switch_page(preset.page)
+
+
+def _scenarios(pages: list) -> None:
+    titles = {p.path: p.title for p in pages}
+    presets = presets_for(frozenset(titles))
+    if not presets:
+        return
+    st.header("Scenarios")
+    st.markdown(
+        "Classic lessons, set up in one click: **Open** sets the book, the market and the "
+        "page's inputs, then takes you to the page with the result on show. Change anything "
+        "there and run again."
+    )
+    for start in range(0, len(presets), _PRESET_COLUMNS):
+        columns = st.columns(_PRESET_COLUMNS)
+        for column, preset in zip(columns, presets[start:start + _PRESET_COLUMNS], strict=False):
+            with column:
+                _open_preset(preset, titles)
 
 
 def render_home() -> None:
@@ -23,8 +60,11 @@ def render_home() -> None:
         "people doing quick what-if analysis."
     )
 
+    pages = available_pages()
+    _scenarios(pages)
+
     st.header("Pages")
-    for page in available_pages():
+    for page in pages:
         with st.container(border=True):
             st.page_link(page.path, label=page.title, icon=page.icon)
             if page.summary:
