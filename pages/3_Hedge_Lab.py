@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from hedgelib.book import Book
 from hedgelib.charts.hedging import (
@@ -23,7 +22,6 @@ from ui.hedge_lab import (
     STRATEGIES,
     WIDGETS,
     cap_message,
-    default_book,
     ledger_frame,
     results_frame,
     run_lab,
@@ -36,18 +34,10 @@ from ui.hedge_lab import (
     zoom_range,
 )
 from ui.state import get_book, get_market, set_book, set_market
+from ui.widgets import book_in_use, link_to_option_book, number_field
 
 st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
 ss = st.session_state
-OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
-
-
-def _link_to_option_book() -> None:
-    try:
-        st.page_link(OPTION_BOOK_PAGE, label="Option Book & Greeks", icon=":material/stacked_line_chart:")
-    except StreamlitAPIException:
-        # The page was started on its own (not through app.py): no navigation to link into.
-        st.markdown("Open **Option Book & Greeks** from the app's navigation.")
 
 
 def _apply_scenario(scenario: dict, present: set[str]) -> None:
@@ -108,20 +98,7 @@ if ss.get("hl_link_problems"):
     ss["hl_link_problems"] = []
 
 market = get_market()
-book = get_book()
-if book is None:
-    book = default_book(market["spot"])
-    st.info(
-        "**No book built yet: hedging a default short at-the-money call** (one option sold, "
-        f"strike {market['spot']:,.2f} = spot, {book.expiry * TRADING_DAYS_PER_YEAR:.0f} trading "
-        "days). Build your own book on the Option Book page."
-    )
-    _link_to_option_book()
-else:
-    legs = ", ".join(f"{leg.quantity:+g} {leg.kind} {leg.strike:,.2f} "
-                     f"({leg.expiry * TRADING_DAYS_PER_YEAR:.0f}d)" for leg in book.legs)
-    stock = f"; stock {book.stock:+g}" if book.stock else ""
-    st.markdown(f"**Book** (from the Option Book page): {legs or 'no options'}{stock}")
+book = book_in_use(get_book(), market, default_use="hedging a default short at-the-money call")
 st.caption(
     f"Market from the Option Book page: spot {market['spot']:,.2f}, rate "
     f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
@@ -131,16 +108,7 @@ st.caption(
 
 # ---- inputs ------------------------------------------------------------------------------
 def _number(name: str, container) -> None:
-    f = FIELDS[name]
-    integer = isinstance(f.default, int)
-    cast = int if integer else float
-    container.number_input(
-        f.label, key="hl_" + name, help=f.help or None,
-        min_value=None if f.min is None else cast(f.min),
-        max_value=None if f.max is None else cast(f.max),
-        step=None if f.step is None else cast(f.step),
-        format=None if integer else "%g",
-    )
+    number_field(FIELDS[name], "hl_" + name, container)
 
 
 def _select(name: str, container, labels: dict | None = None) -> None:
@@ -220,7 +188,7 @@ if ss.pop("hl_write_link", False):
 # ---- validate and run ----------------------------------------------------------------------
 if book.is_empty:
     st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
-    _link_to_option_book()
+    link_to_option_book()
     st.stop()
 refusal = cap_message(settings)
 if refusal:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from hedgelib.charts.risk import (
     revaluation_figure,
@@ -13,7 +12,7 @@ from hedgelib.charts.risk import (
 )
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from ui.errors import stop_on_error
-from ui.hedge_lab import MODELS, cap_message, default_book, run_lab
+from ui.hedge_lab import MODELS, cap_message, run_lab
 from ui.risk_page import (
     FIELDS,
     FORM_FIELDS,
@@ -30,10 +29,10 @@ from ui.risk_page import (
 )
 from ui.source_picker import pick_source, show_source
 from ui.state import get_book, get_market
+from ui.widgets import book_in_use, number_field
 
 st.set_page_config(page_title="Risk", page_icon=":material/warning:", layout="wide")
 ss = st.session_state
-OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
 
 # ---- state: widgets start from the last visit, else from the Hedge Lab's set-up ------------
 market = get_market()
@@ -60,24 +59,7 @@ st.caption(
     "hedged and unhedged; a stress grid of instant spot and volatility shocks; and historical "
     "VaR from the real moves of the chosen series. Losses are positive numbers, in currency."
 )
-book = get_book()
-if book is None:
-    book = default_book(market["spot"])
-    st.info(
-        "**No book built yet: showing the risk of a default short at-the-money call** (one "
-        f"option sold, strike {market['spot']:,.2f} = spot, "
-        f"{book.expiry * TRADING_DAYS_PER_YEAR:.0f} trading days). Build your own book on the "
-        "Option Book page."
-    )
-    try:
-        st.page_link(OPTION_BOOK_PAGE, label="Option Book & Greeks", icon=":material/stacked_line_chart:")
-    except StreamlitAPIException:
-        st.markdown("Open **Option Book & Greeks** from the app's navigation.")
-else:
-    legs = ", ".join(f"{leg.quantity:+g} {leg.kind} {leg.strike:,.2f} "
-                     f"({leg.expiry * TRADING_DAYS_PER_YEAR:.0f}d)" for leg in book.legs)
-    stock = f"; stock {book.stock:+g}" if book.stock else ""
-    st.markdown(f"**Book** (from the Option Book page): {legs or 'no options'}{stock}")
+book = book_in_use(get_book(), market, default_use="showing the risk of a default short at-the-money call")
 st.caption(
     f"Market from the Option Book page: spot {market['spot']:,.2f}, implied volatility "
     f"{100 * market['volatility']:.2f}%, rate {100 * market['rate']:.2f}%, dividend yield "
@@ -94,16 +76,7 @@ with st.sidebar:
 
 
 def _number(name: str, container=st) -> None:
-    f = FIELDS[name]
-    integer = isinstance(f.default, int)
-    cast = int if integer else float
-    container.number_input(
-        f.label, key="rk_" + name, help=f.help or None,
-        min_value=None if f.min is None else cast(f.min),
-        max_value=None if f.max is None else cast(f.max),
-        step=None if f.step is None else cast(f.step),
-        format=None if integer else "%g",
-    )
+    number_field(FIELDS[name], "rk_" + name, container)
 
 
 # ---- Monte Carlo VaR and ES ------------------------------------------------------------------
