@@ -11,6 +11,10 @@ volatility, theta per year of calendar time passing, rho per 1.00 of rate).
 from __future__ import annotations
 
 import math
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
@@ -106,13 +110,15 @@ class Greeks:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def _map(self, func: Any) -> Greeks:
-        return type(self)(*(func(getattr(self, f.name)) for f in fields(self)))
+        # A field left out (None, from ``order=1``) stays out.
+        return type(self)(
+            *(None if (v := getattr(self, f.name)) is None else func(v) for f in fields(self))
+        )
 
     def __add__(self, other: Any) -> Greeks:
         if isinstance(other, Greeks):
-            return type(self)(
-                *(getattr(self, f.name) + getattr(other, f.name) for f in fields(self))
-            )
+            return type(self)(*(_add_field(getattr(self, f.name), getattr(other, f.name))
+                                for f in fields(self)))
         # Python's sum() starts from the integer 0.
         if isinstance(other, int | float) and not isinstance(other, bool) and other == 0:
             return self
@@ -143,6 +149,13 @@ class Greeks:
     __rmul__ = __mul__
 
 
+def _add_field(a: Any, b: Any) -> Any:
+    # A greek that one side did not compute is unknown in the sum, not zero.
+    if a is None or b is None:
+        return None
+    return a + b
+
+
 class _BSParts(NamedTuple):
     """Validated inputs and the intermediate quantities every output shares."""
 
@@ -165,10 +178,27 @@ class _BSParts(NamedTuple):
     ok: FloatArray | None  # None when every option has sigma*sqrt(T) > 0; else the mask
 
 
-# Large inputs are evaluated in blocks of this many options: the dozens of temporaries then
-# stay in cache and are recycled by the allocator instead of being fresh pages every time,
-# which makes a million options several times faster than one pass over whole arrays.
-_BLOCK = 8192
+# The lowest value each validator accepts, and whether that value itself is accepted.
+_LOWEST = {
+    check_positive: (0.0, False),
+    check_non_negative: (0.0, True),
+    check_finite: (-np.inf, False),
+}
+
+
+def _checked(value: Any, name: str, check: Callable[[Any, str], FloatArray]) -> FloatArray:
+    """``check(value, name)``, in two fast passes for a large float array that passes.
+
+    The validators make several passes over the data to name the first bad element; a min and
+    a max decide whether there is one (a NaN makes both NaN and fails both comparisons), and
+    only then is the validator run, to raise its usual error.
+    """
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.size > _BLOCK:
+        low, inclusive = _LOWEST[check]
+        lo, hi = value.min(), value.max()
+        if (lo >= low if inclusive else lo > low) and hi < np.inf:
+            return value
+    return check(value, name)
 
 
 def _validate(
@@ -182,12 +212,12 @@ def _validate(
 ) -> tuple[list[FloatArray], float, tuple[int, ...]]:
     kind = check_kind(kind)
     arrays = [
-        check_positive(spot, "spot"),
-        check_positive(strike, "strike"),
-        check_non_negative(time_to_expiry, "time_to_expiry"),
-        check_non_negative(volatility, "volatility"),
-        check_finite(rate, "rate"),
-        check_finite(dividend_yield, "dividend_yield"),
+        _checked(spot, "spot", check_positive),
+        _checked(strike, "strike", check_positive),
+        _checked(time_to_expiry, "time_to_expiry", check_non_negative),
+        _checked(volatility, "volatility", check_non_negative),
+        _checked(rate, "rate", check_finite),
+        _checked(dividend_yield, "dividend_yield", check_finite),
     ]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -294,39 +324,202 @@ def _greeks_from(p: _BSParts) -> tuple[FloatArray, ...]:
 
 
 def _evaluate(
-    args: tuple[Any, ...], kind: Any, want_price: bool, want_greeks: bool
+    args: tuple[Any, ...], kind: Any, want_price: bool, order: int
 ) -> tuple[Any, Greeks | None]:
-    """Validate, then evaluate in blocks; floats for scalar input, else full-shape arrays."""
+    """Validate, then evaluate in blocks; floats for scalar input, else full-shape arrays.
+
+    ``order`` is 0 for no greeks, 1 for the five first-order ones (the second-order fields of
+    the result are None) and 2 for all eight.
+    """
     arrays, w, shape = _validate(*args, kind)
     size = math.prod(shape)
-    if size <= _BLOCK:
-        p = _parts(*arrays, w)
-        price = _price_from(p) if want_price else None
-        greeks = _greeks_from(p) if want_greeks else None
-        if shape == ():
-            return (
-                None if price is None else float(price),
-                None if greeks is None else Greeks(*(float(g) for g in greeks)),
-            )
-        price = None if price is None else _full(price, shape)
-        if greeks is not None:
-            greeks = Greeks(*(_full(g, shape) for g in greeks))
-        return price, greeks
-
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     price_out = np.empty(size) if want_price else None
-    greek_out = [np.empty(size) for _ in _GREEK_NAMES] if want_greeks else None
-    for start in range(0, size, _BLOCK):
-        block = slice(start, start + _BLOCK)
-        p = _parts(*(a[block] for a in flat), w)
-        if price_out is not None:
-            price_out[block] = _price_from(p)
-        if greek_out is not None:
-            for out, value in zip(greek_out, _greeks_from(p), strict=True):
-                out[block] = value
-    price = None if price_out is None else price_out.reshape(shape)
-    greeks = None if greek_out is None else Greeks(*(g.reshape(shape) for g in greek_out))
-    return price, greeks
+    n_greeks = (0, 5, 8)[order]
+    greek_out = [np.empty(size) for _ in range(n_greeks)]
+
+    def run(a: int, b: int) -> None:
+        block = slice(a, b)
+        ins = [x[block] for x in flat]
+        p_out = None if price_out is None else price_out[block]
+        g_out = [g[block] for g in greek_out]
+        if _fast_block(*ins, w, p_out, g_out):
+            return
+        p = _parts(*ins, w)
+        if p_out is not None:
+            p_out[...] = _price_from(p)
+        if g_out:
+            for out, value in zip(g_out, _greeks_from(p), strict=False):
+                out[...] = value
+
+    _for_each_block(size, _BLOCK, run)
+    if shape == ():
+        price = None if price_out is None else float(price_out[0])
+        values = [float(g[0]) for g in greek_out]
+    else:
+        price = None if price_out is None else price_out.reshape(shape)
+        values = [g.reshape(shape) for g in greek_out]
+    if order == 0:
+        return price, None
+    return price, Greeks(*values, *([None] * (len(_GREEK_NAMES) - n_greeks)))
+
+
+def _fast_block(
+    s: FloatArray,
+    k: FloatArray,
+    t: FloatArray,
+    sigma: FloatArray,
+    r: FloatArray,
+    q: FloatArray,
+    w: float,
+    price_out: FloatArray | None,
+    greek_out: list[FloatArray],
+) -> bool:
+    """Price and greeks of a 1-D block into the outputs; False, untouched, if it has a limit.
+
+    A block qualifies when every sigma*sqrt(T) > _MIN_STD_DEV. The same formulas as _parts, _price_from and _greeks_from, evaluated in place: exp, sqrt,
+    the normal density and distribution are computed once and shared, and each output is
+    written straight into its slice, so a block allocates only a handful of temporaries.
+    """
+    sqrt_t = np.sqrt(t)
+    sd = sigma * sqrt_t
+    if not bool((sd > _MIN_STD_DEV).all()):
+        return False
+    neg_t = np.negative(t)
+    dq = np.multiply(q, neg_t)
+    np.exp(dq, out=dq)  # e^{-qT}
+    sdq = s * dq
+    kdr = np.multiply(r, neg_t, out=neg_t)
+    np.exp(kdr, out=kdr)
+    kdr *= k
+    carry_t = np.subtract(r, q)
+    carry_t *= t
+    d1 = np.divide(s, k)
+    np.log(d1, out=d1)
+    d1 += carry_t
+    d1 /= sd
+    buf = np.multiply(sd, 0.5)
+    d1 += buf
+    d2 = np.subtract(d1, sd)
+    n1 = np.empty_like(d1)
+    n2 = np.empty_like(d1)
+    if w > 0:
+        ndtr(d1, out=n1)
+        ndtr(d2, out=n2)
+    else:
+        ndtr(np.negative(d1, out=buf), out=n1)
+        ndtr(np.negative(d2, out=buf), out=n2)
+    kn2 = np.multiply(kdr, n2, out=n2)  # K e^{-rT} N(w d2); n2 itself is not needed again
+    if price_out is not None:
+        np.multiply(sdq, n1, out=price_out)
+        if w > 0:
+            price_out -= kn2
+            np.subtract(sdq, kdr, out=buf)
+        else:
+            np.subtract(kn2, price_out, out=price_out)
+            np.subtract(kdr, sdq, out=buf)
+        # As in _price_from: never below the discounted forward intrinsic value, nor zero.
+        np.maximum(buf, 0.0, out=buf)
+        np.maximum(price_out, buf, out=price_out)
+    if not greek_out:
+        return True
+    delta, gamma, vega, theta, rho = greek_out[:5]
+    dq_pdf = np.multiply(d1, -0.5)
+    dq_pdf *= d1
+    np.exp(dq_pdf, out=dq_pdf)
+    dq_pdf *= _INV_SQRT_2PI
+    dq_pdf *= dq  # e^{-qT} n(d1)
+    np.multiply(s, dq_pdf, out=vega)
+    vega *= sqrt_t
+    np.multiply(dq, n1, out=delta)  # N(w d1) e^{-qT}, the sign comes below
+    carry = np.multiply(s, delta, out=n1)
+    carry *= q
+    np.multiply(r, kn2, out=buf)
+    np.multiply(kn2, t, out=rho)
+    if w > 0:
+        carry -= buf
+    else:
+        np.subtract(buf, carry, out=carry)
+        # 0.0 - x turns -0.0 into 0.0
+        np.subtract(0.0, delta, out=delta)
+        np.subtract(0.0, rho, out=rho)
+    np.multiply(s, sd, out=gamma)
+    np.divide(dq_pdf, gamma, out=gamma)
+    np.multiply(vega, 0.5, out=theta)
+    theta *= sigma
+    theta /= t
+    np.subtract(carry, theta, out=theta)
+    if len(greek_out) == 5:
+        return True
+    vanna, volga, charm = greek_out[5:]
+    np.negative(dq_pdf, out=vanna)
+    vanna *= d2
+    vanna /= sigma
+    np.multiply(vega, d1, out=volga)
+    volga *= d2
+    volga /= sigma
+    # charm = q delta - e^{-qT} n(d1) ((r - q)/sd - d2/(2T))
+    np.subtract(r, q, out=charm)
+    charm /= sd
+    np.multiply(t, 2.0, out=buf)
+    np.divide(d2, buf, out=buf)
+    charm -= buf
+    charm *= dq_pdf
+    np.multiply(q, delta, out=buf)
+    np.subtract(buf, charm, out=charm)
+    return True
+
+
+# Large inputs are evaluated in blocks of this many options: the temporaries then stay in
+# cache and are recycled by the allocator instead of being fresh pages every time.
+_BLOCK = 16384
+# From this many elements up, blocks are shared among _MAX_THREADS threads (numpy's loops and
+# scipy.special's ufuncs release the GIL); below it the hand-offs cost more than they save.
+_PARALLEL_MIN = 200_000
+_MAX_THREADS = 2
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_MAX_THREADS, thread_name_prefix="hedgelib")
+        return _pool
+
+
+def _forget_pool() -> None:
+    # A forked child inherits the executor object but not its threads.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _for_each_block(size: int, block: int, func: Callable[[int, int], None]) -> None:
+    """Call ``func(start, stop)`` for consecutive ranges of ``block`` covering ``range(size)``.
+
+    Large sizes run the ranges on a shared pool of two threads, but only from the main thread,
+    so that a caller already running its own work in a pool is not oversubscribed. The ranges
+    are the same either way and ``func`` must only write its own range, so threading never
+    changes a number.
+    """
+    starts = range(0, size, block)
+    workers = min(_MAX_THREADS, os.cpu_count() or 1)
+    if (
+        size >= _PARALLEL_MIN
+        and workers > 1
+        and threading.current_thread() is threading.main_thread()
+    ):
+        # list() waits for every block and re-raises the first exception.
+        list(_get_pool().map(lambda a: func(a, min(a + block, size)), starts))
+    else:
+        for a in starts:
+            func(a, min(a + block, size))
 
 
 def _full(value: FloatArray, shape: tuple[int, ...]) -> FloatArray:
@@ -408,7 +601,7 @@ def bs_price(
     array([10.,  0.,  0.])
     """
     args = (spot, strike, time_to_expiry, volatility, rate, dividend_yield)
-    return _evaluate(args, kind, want_price=True, want_greeks=False)[0]
+    return _evaluate(args, kind, want_price=True, order=0)[0]
 
 
 def bs_greeks(
@@ -482,7 +675,7 @@ def bs_greeks(
     array([1. , 0.5, 0. ])
     """
     args = (spot, strike, time_to_expiry, volatility, rate, dividend_yield)
-    return _evaluate(args, kind, want_price=False, want_greeks=True)[1]
+    return _evaluate(args, kind, want_price=False, order=2)[1]
 
 
 def bs_price_and_greeks(
@@ -493,18 +686,35 @@ def bs_price_and_greeks(
     rate: ArrayLike = 0.0,
     dividend_yield: ArrayLike = 0.0,
     kind: OptionKind = "call",
+    *,
+    order: int = 2,
 ) -> tuple[float | FloatArray, Greeks]:
     """Price and greeks in one pass, sharing d1, d2 and the normal density and distribution.
 
     Same parameters, units and limits as :func:`bs_price` and :func:`bs_greeks`; cheaper than
     calling both, which matters inside a hedging loop.
 
+    Parameters
+    ----------
+    spot, strike, time_to_expiry, volatility, rate, dividend_yield, kind
+        As in :func:`bs_price`.
+    order : {2, 1}, keyword-only, default 2
+        2 for all eight greeks; 1 for delta, gamma, vega, theta and rho only (about a quarter
+        faster), with ``vanna``, ``volga`` and ``charm`` set to None.
+
     Returns
     -------
     price : float or ndarray
         As :func:`bs_price`.
     greeks : Greeks
-        As :func:`bs_greeks`.
+        As :func:`bs_greeks` (second-order fields None when ``order=1``; sums of such greeks
+        keep them None).
+
+    Notes
+    -----
+    Inputs of 200,000 options or more are split into blocks shared between two threads when
+    called from the main thread; every operation is elementwise, so the numbers are the same
+    as on one thread.
 
     References
     ----------
@@ -516,6 +726,11 @@ def bs_price_and_greeks(
     >>> value, g = bs_price_and_greeks(42.0, 40.0, 0.5, 0.2, rate=0.1)
     >>> round(value, 4), round(g.delta, 4)
     (4.7594, 0.7791)
+    >>> _, g1 = bs_price_and_greeks(42.0, 40.0, 0.5, 0.2, rate=0.1, order=1)
+    >>> g1.gamma == g.gamma, g1.vanna
+    (True, None)
     """
     args = (spot, strike, time_to_expiry, volatility, rate, dividend_yield)
-    return _evaluate(args, kind, want_price=True, want_greeks=True)
+    if order not in (1, 2) or isinstance(order, bool):
+        raise HedgeLibError(f"order must be 1 or 2, got {order!r}")
+    return _evaluate(args, kind, want_price=True, order=order)

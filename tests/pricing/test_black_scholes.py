@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -370,3 +371,109 @@ def test_greeks_arithmetic():
         call + 1.0  # noqa: B018
     with pytest.raises(AttributeError):
         call.delta = 0.0  # frozen
+
+
+# --- first-order path, threads and fast validation ----------------------------------------
+
+# The module itself (the package re-exports functions under the same names).
+_bs_module = importlib.import_module("hedgelib.pricing.black_scholes")
+
+
+def _mixed_market(n: int, seed: int):
+    """Listed-like options with zero-volatility and expired ones scattered among them."""
+    rng = np.random.default_rng(seed)
+    strike = 100.0 * np.exp(rng.uniform(-0.5, 0.5, n))
+    time = rng.uniform(1.0 / 365.0, 2.0, n)
+    vol = rng.uniform(0.05, 0.8, n)
+    time[rng.integers(0, n, 40)] = 0.0
+    vol[rng.integers(0, n, 40)] = 0.0
+    return (100.0, strike, time, vol, rng.uniform(-0.01, 0.06, n), rng.uniform(0.0, 0.04, n))
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_order_one_matches_the_full_greeks(kind):
+    args = _mixed_market(3000, 7)
+    price, full = bs_price_and_greeks(*args, kind=kind)
+    price1, first = bs_price_and_greeks(*args, kind=kind, order=1)
+    assert np.array_equal(price1, price)
+    for name in FIRST_ORDER:
+        assert np.array_equal(getattr(first, name), getattr(full, name)), name
+    assert first.vanna is None and first.volga is None and first.charm is None
+    # Sums keep the greeks that were computed and leave out the ones that were not.
+    total = first + 2.0 * first
+    assert np.allclose(total.delta, 3.0 * full.delta, rtol=1e-15, atol=0.0)
+    assert total.charm is None
+    assert (full + first).vanna is None
+
+
+def test_order_must_be_one_or_two():
+    for bad in (0, 3, True, 1.5):
+        with pytest.raises(HedgeLibError, match="order"):
+            bs_price_and_greeks(100.0, 100.0, 1.0, 0.2, order=bad)
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_threaded_blocks_are_bit_identical_to_one_thread(kind, monkeypatch):
+    # Small blocks and no size threshold so that a modest input spans many blocks on the
+    # pool, some of them holding zero-volatility or expired options.
+    args = _mixed_market(20_000, 11)
+    monkeypatch.setattr(_bs_module, "_BLOCK", 512)
+    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 10**12)
+    one_price, one = bs_price_and_greeks(*args, kind=kind)
+    one_price1, one1 = bs_price_and_greeks(*args, kind=kind, order=1)
+    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 0)
+    calls = []
+    real_pool = _bs_module._get_pool
+    monkeypatch.setattr(_bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    many_price, many = bs_price_and_greeks(*args, kind=kind)
+    many_price1, many1 = bs_price_and_greeks(*args, kind=kind, order=1)
+    assert calls, "the pool was not used"
+    assert np.array_equal(one_price, many_price) and np.array_equal(one_price1, many_price1)
+    for name in _bs_module._GREEK_NAMES:
+        assert np.array_equal(getattr(one, name), getattr(many, name)), name
+    for name in FIRST_ORDER:
+        assert np.array_equal(getattr(one1, name), getattr(many1, name)), name
+    # The limits are still exact inside the threaded blocks.
+    expired = np.broadcast_to(args[2] == 0.0, many_price.shape)
+    payoff = np.maximum((1.0 if kind == "call" else -1.0) * (100.0 - args[1]), 0.0)
+    assert np.array_equal(many_price[expired], payoff[expired])
+
+
+def test_no_fan_out_from_a_worker_thread(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_bs_module, "_BLOCK", 512)
+    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 0)
+    calls = []
+    real_pool = _bs_module._get_pool
+    monkeypatch.setattr(_bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    args = _mixed_market(5000, 3)
+    with ThreadPoolExecutor(max_workers=1) as outer:
+        from_worker = outer.submit(bs_price, *args).result()
+    assert not calls
+    assert np.array_equal(from_worker, bs_price(*args))
+    assert calls
+
+
+@pytest.mark.parametrize(
+    ("position", "name", "bad"),
+    [
+        (0, "spot", -1.0),
+        (1, "strike", 0.0),
+        (2, "time_to_expiry", -1e-9),
+        (3, "volatility", np.nan),
+        (4, "rate", np.inf),
+        (5, "dividend_yield", -np.inf),
+    ],
+)
+def test_large_arrays_are_validated_like_small_ones(position, name, bad):
+    n = 50_000  # above the block size, where validation takes its two-pass shortcut
+    args = [np.full(n, 100.0), np.full(n, 100.0), np.full(n, 1.0), np.full(n, 0.2),
+            np.full(n, 0.01), np.full(n, 0.0)]
+    args[position][31_337] = bad
+    with pytest.raises(HedgeLibError, match=f"{name}.*31337"):
+        bs_price_and_greeks(*args)
+    # Exactly the boundary values the validators accept pass the shortcut too.
+    args[position][31_337] = 0.0 if name in ("time_to_expiry", "volatility", "rate",
+                                              "dividend_yield") else 1.0
+    assert np.isfinite(bs_price(*args)).all()

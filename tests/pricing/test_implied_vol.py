@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -181,3 +182,40 @@ def test_round_trip_property(s, m, t, v, r, q, kind):
     if vega > 1e-8 * s:
         assert abs(iv - v) <= 1e-10 + 8 * EPS * scale / vega
     assert bs_price(s, k, t, iv, r, q, kind) == pytest.approx(price, abs=8 * EPS * scale)
+
+
+def test_threaded_blocks_are_bit_identical_to_one_thread(monkeypatch):
+    bs_module = importlib.import_module("hedgelib.pricing.black_scholes")
+    iv_module = importlib.import_module("hedgelib.pricing.implied_vol")
+    spot, strike, time, vol, rate, div = _wide_grid(6000, 5)
+    price = bs_price(spot, strike, time, vol, rate, div, "put")
+    price[::97] = 0.0  # below the bounds: NaN, in blocks that are otherwise solved
+    # Small blocks and no size threshold so that a modest input spans many pool tasks.
+    monkeypatch.setattr(iv_module, "_BLOCK", 256)
+    monkeypatch.setattr(bs_module, "_PARALLEL_MIN", 10**12)
+    one = implied_vol(price, spot, strike, time, rate, div, "put")
+    monkeypatch.setattr(bs_module, "_PARALLEL_MIN", 0)
+    calls = []
+    real_pool = bs_module._get_pool
+    monkeypatch.setattr(bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    many = implied_vol(price, spot, strike, time, rate, div, "put")
+    assert calls, "the pool was not used"
+    assert np.array_equal(one, many, equal_nan=True)
+    assert np.isnan(many[::97]).all()
+    informative = (price > 0.0) & (bs_greeks(spot, strike, time, vol, rate, div, "put").vega
+                                   > 1e-6 * spot)
+    assert np.max(np.abs(many - vol)[informative]) < 1e-7
+
+
+def test_large_price_array_is_validated_like_a_small_one():
+    n = 40_000  # above the block size, where validation takes its two-pass shortcut
+    price = np.full(n, 8.0)
+    price[12_345] = -1.0
+    with pytest.raises(HedgeLibError, match="price.*12345"):
+        implied_vol(price, 100.0, 100.0, 1.0)
+    price[12_345] = np.nan
+    with pytest.raises(HedgeLibError, match="price"):
+        implied_vol(price, 100.0, 100.0, 1.0)
+    price[12_345] = 0.0  # allowed, and below the bounds
+    out = implied_vol(price, 100.0, 100.0, 1.0)
+    assert np.isnan(out[12_345]) and np.isfinite(np.delete(out, 12_345)).all()
