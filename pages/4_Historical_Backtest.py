@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hedgelib.backtest import RollingResult
-from hedgelib.book import PRESETS
+from hedgelib.book import PRESETS, Book
 from hedgelib.charts.backtest import (
     hedge_position_figure,
     pnl_attribution_figure,
@@ -21,9 +21,11 @@ from ui.backtest import (
     MODES,
     ROLLS,
     RULES,
+    SCHEMA,
     SIDES,
     VOL_SOURCES,
     WIDGETS,
+    apply_source,
     attribution_terms,
     cap_message,
     dates_signature,
@@ -37,17 +39,49 @@ from ui.backtest import (
     rolling_trades_table,
     rolling_view,
     run_backtest,
+    scenario_of,
+    settings_from_scenario,
     source_is_sp500,
     theory_note,
     trades_csv,
 )
-from ui.source_picker import pick_source, show_source
-from ui.state import get_book, get_market
+from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages, write_link
+from ui.source_picker import SourceChoice, get_source, pick_source, show_source
+from ui.state import get_book, get_market, set_book, set_market
 from ui.units import to_percent
 
 st.set_page_config(page_title="Historical Backtest", page_icon=":material/history:", layout="wide")
 ss = st.session_state
 SUBMITTED = "bt_submitted"  # inputs of the run on show; outlives Streamlit's widget cleanup
+
+
+def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
+    """Load a scenario into the form, the shared source (bundled series and window) and, when
+    it carries them, the current book and spot. Returns what could not be loaded."""
+    settings, problems = settings_from_scenario(scenario)
+    if present & {"source", "source_start", "source_end"}:
+        try:
+            apply_source(scenario, ss, "bt_")
+        except HedgeLibError as exc:
+            problems.append(f"source: {exc}")
+    if present:
+        # The dates follow the data only when the data change after this: not the ones loaded.
+        ss["bt_dates_for"] = dates_signature(SourceChoice(description=get_source(ss), label=""))
+    for key, value in settings.items():
+        ss["bt_" + key] = value
+    ss[SUBMITTED] = settings
+    if "book" in present:
+        try:
+            set_book(Book.from_dict(scenario["book"]))
+        except (HedgeLibError, KeyError, TypeError) as exc:
+            problems.append(f"book: {exc}")
+    if "spot" in present:
+        set_market({"spot": scenario["spot"]})
+    return problems
+
+
+if SUBMITTED not in ss:
+    read_link_once(SCHEMA, "bt_", _apply_scenario, st.query_params)
 
 st.title("Historical Backtest")
 st.caption(
@@ -146,7 +180,20 @@ with st.form("bt_form"):
 
 if submitted:
     ss[SUBMITTED] = {k: ss["bt_" + k] for k in WIDGETS}
+    ss["bt_write_link"] = True
 settings = dict(ss[SUBMITTED])
+
+# ---- scenario: link, download, upload --------------------------------------------------------
+scenario, travel_note = scenario_of(settings, choice.description, get_book(), get_market()["spot"])
+scenario_sidebar(
+    SCHEMA, scenario, prefix="bt_", file_name="backtest_scenario.json", apply=_apply_scenario,
+    caption="The address bar holds the inputs of the last run and the bundled series with its "
+            "window (and the current book, when the form uses it): copy it to share this scenario.",
+)
+if travel_note:
+    st.sidebar.warning(travel_note)
+show_scenario_messages("bt_")
+write_link(SCHEMA, scenario, "bt_")
 rolling = settings["mode"] == "rolling"
 
 

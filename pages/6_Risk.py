@@ -4,35 +4,77 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hedgelib.book import Book
 from hedgelib.charts.risk import (
     revaluation_figure,
     risk_bars_figure,
     scenario_histogram_figure,
     stress_heatmaps_figure,
 )
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR
+from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from ui.backtest import apply_source
 from ui.errors import stop_on_error
 from ui.hedge_lab import MODELS, cap_message, run_lab
 from ui.risk_page import (
     FIELDS,
     FORM_FIELDS,
     HEDGES,
+    SCHEMA,
     base_lab_settings,
     historical_input,
     lab_settings,
     mc_measures,
+    measures_frame,
     run_historical,
     run_stress,
+    scenario_of,
     shock_axes,
     stress_frame,
     takeaway,
 )
+from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages, write_link
 from ui.source_picker import pick_source, show_source
-from ui.state import get_book, get_market
+from ui.state import get_book, get_market, set_book, set_market
 from ui.widgets import book_in_use, number_field
 
 st.set_page_config(page_title="Risk", page_icon=":material/warning:", layout="wide")
 ss = st.session_state
+_MARKET_INPUTS = {"spot": ("spot", 1.0), "market_vol_pct": ("volatility", 100.0),
+                  "rate_pct": ("rate", 100.0), "div_pct": ("dividend_yield", 100.0)}
+
+
+def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
+    """Load a scenario into the widgets and, where it carries them, the shared book, market
+    and bundled series. Returns what could not be loaded."""
+    problems = []
+    # Only what the scenario holds: the other widgets keep their values (or, on arrival, start
+    # from the Hedge Lab's set-up as usual).
+    loaded = {name: scenario[name] for name in FIELDS if name in present}
+    for name, value in loaded.items():
+        ss["rk_" + name] = value
+    ss["rk_saved"] = {**ss.get("rk_saved", {}), **loaded}
+    ss.pop("rk_submitted", None)  # rebuilt from the widgets below: the loaded run is shown
+    if "book" in present:
+        try:
+            set_book(Book.from_dict(scenario["book"]))
+        except (HedgeLibError, KeyError, TypeError) as exc:
+            problems.append(f"book: {exc}")
+    market = {key: scenario[name] / scale for name, (key, scale) in _MARKET_INPUTS.items() if name in present}
+    if market:
+        set_market(market)
+    if present & {"source", "source_start", "source_end"}:
+        try:
+            apply_source(scenario, ss, "rk_")
+        except HedgeLibError as exc:
+            problems.append(f"source: {exc}")
+    ss["rk_write_link"] = True
+    return problems
+
+
+if "rk_link_read" not in ss:
+    read_link_once(SCHEMA, "rk_", _apply_scenario, st.query_params)
+    ss["rk_link_read"] = True
+    ss.pop("rk_write_link", None)  # the link on arrival stays as it is
 
 # ---- state: widgets start from the last visit, else from the Hedge Lab's set-up ------------
 market = get_market()
@@ -96,7 +138,23 @@ with st.form("rk_form"):
     submitted = st.form_submit_button("Run", type="primary")
 if submitted:
     ss["rk_submitted"] = {k: ss["rk_" + k] for k in FORM_FIELDS}
+    ss["rk_write_link"] = True
 form = ss["rk_submitted"]
+
+# ---- scenario: link, download, upload --------------------------------------------------------
+scenario, travel_note = scenario_of({**{k: ss["rk_" + k] for k in FIELDS}, **form}, book, market,
+                                    choice.description)
+scenario_sidebar(
+    SCHEMA, scenario, prefix="rk_", file_name="risk_scenario.json", apply=_apply_scenario,
+    caption="The address bar holds this page's inputs (the simulation's as of the last Run), the "
+            "book, the market and the bundled series: copy it to share this scenario.",
+)
+if travel_note:
+    st.sidebar.warning(travel_note)
+show_scenario_messages("rk_")
+# The stress and history controls act without a Run: after arrival, the link follows every change.
+write_link(SCHEMA, scenario, "rk_", always="rk_link_ready" in ss)
+ss["rk_link_ready"] = True
 settings = lab_settings(form, base)
 st.caption(
     "Other settings (rebalancing rule, pricing volatility, model parameters, hedge option) come "
@@ -120,6 +178,9 @@ for i, name in enumerate(("VaR 95%", "ES 95%", "VaR 99%", "ES 99%")):
                    delta_color="inverse",
                    help=f"Unhedged: {u:,.4f}. Loss over the book's life ({lab.horizon * TRADING_DAYS_PER_YEAR:.0f} "
                         "trading days), premium included; positive is a loss.")
+st.download_button("Download VaR and ES (CSV)", measures_frame(measures).to_csv(index=False),
+                   file_name="risk_var_es.csv", mime="text/csv", on_click="ignore",
+                   key="rk_download_measures")
 st.plotly_chart(
     risk_bars_figure(measures, title=f"VaR and ES at the book's expiry: unhedged against {hedge_name} hedged "
                                      f"({form['n_paths']:,} paths)",

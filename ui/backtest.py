@@ -32,10 +32,15 @@ Session-state keys (page prefix ``"bt_"``)
     ``"bt_"``).
 ``bt_download_trades``
     the CSV download button.
+``bt_link_problems``, ``bt_note``, ``bt_write_link``, ``bt_upload``, ``bt_download_scenario``
+    the shareable link and scenario files (:mod:`ui.scenario`, :data:`SCHEMA`): query
+    parameters of the link on arrival that could not be read; what the last upload did;
+    write the inputs into the URL on the next run; the uploader; the download button.
 
 The page reads the shared ``"book"`` and ``"market"`` keys (:mod:`ui.state`) for the
 "current book" choice, and the shared ``"source"`` / ``"source_csv"`` / ``"source_yahoo"``
-keys through the source picker. It writes none of them except through the picker.
+keys through the source picker. It writes them only through the picker, or when a link or
+scenario file carries a bundled series and window, a current book or a spot.
 """
 
 from __future__ import annotations
@@ -64,8 +69,17 @@ from hedgelib.backtest import (
 from hedgelib.book import PRESETS, Book, OptionLeg, preset_book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.hedging import AnyOf, DeltaBand, EveryNSteps, TransactionCosts, WhalleyWilmott
-from hedgelib.market.data import PriceHistory
-from ui.source_picker import SourceChoice, default_source, history_from_description
+from hedgelib.market.data import BUNDLED, PriceHistory
+from ui.scenario import ScenarioSchema
+from ui.source_picker import (
+    SourceChoice,
+    default_source,
+    get_source,
+    history_from_description,
+    load_bundled_cached,
+    set_source,
+)
+from ui.state import DEFAULT_MARKET
 
 __all__ = [
     "BOOK_KINDS",
@@ -76,6 +90,7 @@ __all__ = [
     "MODES",
     "ROLLS",
     "RULES",
+    "SCHEMA",
     "SIDES",
     "VIX_TICKERS",
     "VOL_SOURCES",
@@ -100,7 +115,11 @@ __all__ = [
     "rolling_trades_table",
     "rolling_view",
     "run_backtest",
+    "scenario_of",
+    "settings_from_scenario",
     "source_is_sp500",
+    "apply_source",
+    "source_scenario",
     "theory_note",
     "trades_csv",
 ]
@@ -205,6 +224,121 @@ FIELDS: dict[str, Field] = {
                      help="Continuously compounded; stock held earns it."),
 }
 WIDGETS: tuple[str, ...] = tuple(FIELDS)
+
+
+# --------------------------------------------------------------------------------------------
+# scenarios: the form, the bundled series and its window, and the current book travel together
+
+_DEFAULT_HISTORY = default_source()["history"]
+#: Inputs that say which real data a scenario runs on. Only bundled series travel: an uploaded
+#: CSV file or a Yahoo download is not there when someone else opens the link.
+SOURCE_DEFAULTS: dict[str, Any] = {
+    "source": _DEFAULT_HISTORY["key"],
+    "source_start": _DEFAULT_HISTORY["start"],
+    "source_end": _DEFAULT_HISTORY["end"],
+}
+_BOOK_DEFAULTS: dict[str, Any] = {"book": {}, "spot": float(DEFAULT_MARKET["spot"])}
+SCHEMA = ScenarioSchema(
+    page="historical_backtest",
+    # Dates travel as ISO text ("2018-01-01"); settings_from_scenario turns them back.
+    defaults={**{k: f.default.isoformat() if isinstance(f.default, dt.date) else f.default
+                 for k, f in FIELDS.items()}, **SOURCE_DEFAULTS, **_BOOK_DEFAULTS},
+    choices={**{k: f.choices for k, f in FIELDS.items() if f.choices is not None},
+             "source": tuple(BUNDLED)},
+    bounds={**{k: (f.min, f.max) for k, f in FIELDS.items() if f.min is not None or f.max is not None},
+            "spot": (0.0, None)},
+)
+
+
+def source_scenario(description: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The scenario inputs naming the data source, and a note when the source cannot travel.
+
+    A bundled series travels with its window; any other source (a CSV upload, a Yahoo
+    download, a simulated model) is replaced by the default bundled series, and the note
+    says so.
+    """
+    h = description.get("history", {})
+    if description.get("kind") == "bundled" and h.get("key") in BUNDLED:
+        lo, hi = _edges(h["key"])
+        return {"source": h["key"], "source_start": h.get("start") or lo,
+                "source_end": h.get("end") or hi}, None
+    what = {"csv": "an uploaded CSV file", "yahoo": "a Yahoo Finance download",
+            "model": "a simulated model"}.get(str(description.get("kind")), "this source")
+    return dict(SOURCE_DEFAULTS), (
+        f"The data in use, {what}, cannot travel in a link or a scenario file: they carry the "
+        f"default bundled series ({BUNDLED[SOURCE_DEFAULTS['source']].name}, "
+        f"{SOURCE_DEFAULTS['source_start']} to {SOURCE_DEFAULTS['source_end']}) instead."
+    )
+
+
+def _edges(key: str) -> tuple[str, str]:
+    full = load_bundled_cached(key)
+    return full.first_date.date().isoformat(), full.last_date.date().isoformat()
+
+
+def _iso_date(name: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise HedgeLibError(f"{name}: must be a date like 2018-01-31, got {text!r}") from None
+
+
+def apply_source(scenario: Mapping[str, Any], state: MutableMapping[str, Any], prefix: str) -> None:
+    """Make the scenario's bundled series and window the shared source in use.
+
+    The window is clamped to the data (as the picker would), and the picker's widgets under
+    ``prefix`` are dropped so that it redraws from the new source. Raises ``HedgeLibError``
+    for a date that does not parse or a window outside the data.
+    """
+    key = scenario["source"]
+    lo, hi = _edges(key)
+    start = _iso_date("source_start", scenario["source_start"]).isoformat()
+    end = _iso_date("source_end", scenario["source_end"]).isoformat()
+    start, end = min(max(start, lo), hi), min(max(end, lo), hi)  # ISO text sorts as dates
+    load_bundled_cached(key).between(start, end)  # refuses an empty window, naming it
+    desc = get_source(state)
+    desc["kind"] = "bundled"
+    desc["history"].update(kind="bundled", key=key, start=start, end=end)
+    set_source(desc, state)
+    for name in [k for k in state if str(k).startswith(prefix + "src_")]:
+        del state[name]
+
+
+def scenario_of(settings: Mapping[str, Any], description: Mapping[str, Any],
+                book: Book | None, spot: float) -> tuple[dict[str, Any], str | None]:
+    """The page's full scenario, and a note when its data source cannot travel.
+
+    The current book (and the spot its strikes are read against) travels only when the
+    form uses it.
+    """
+    out = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in settings.items()}
+    source, note = source_scenario(description)
+    out.update(source)
+    if settings["book_kind"] == "current" and book is not None:
+        out.update(book=book.to_dict(), spot=float(spot))
+    return out, note
+
+
+def settings_from_scenario(scenario: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The form's inputs of a complete scenario, dates as ``datetime.date``, and the problems.
+
+    A date that does not parse is replaced by its default, and the problem names it.
+
+    Examples
+    --------
+    >>> settings, problems = settings_from_scenario({**SCHEMA.defaults, "end": "2017-13-01"})
+    >>> settings["start"], settings["end"], problems
+    (datetime.date(2018, 1, 1), datetime.date(2018, 12, 31), ["end: must be a date like 2018-01-31, got '2017-13-01'"])
+    """
+    out = {k: scenario[k] for k in WIDGETS}
+    problems = []
+    for name in ("start", "end"):
+        try:
+            out[name] = _iso_date(name, out[name])
+        except HedgeLibError as exc:
+            problems.append(str(exc))
+            out[name] = FIELDS[name].default
+    return out, problems
 
 
 # --------------------------------------------------------------------------------------------

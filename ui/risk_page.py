@@ -29,9 +29,16 @@ Session-state keys (page prefix ``"rk_"``)
     user leaves the page, and the page restores it from here.
 ``rk_src_*``
     the shared source picker's widgets on this page (:func:`ui.source_picker.pick_source`).
+``rk_link_read``, ``rk_link_problems``, ``rk_note``, ``rk_write_link``, ``rk_link_ready``,
+``rk_upload``,
+``rk_download_scenario``, ``rk_download_measures``
+    the shareable link and scenario files (:mod:`ui.scenario`, :data:`SCHEMA`): ignored link
+    parameters; the last upload's outcome; URL writes (after arrival the URL follows every
+    change); the uploader; the scenario and VaR/ES downloads.
 
 The page reads the shared ``"book"``, ``"market"`` and ``"source"`` keys and the Hedge
-Lab's ``"hl_submitted"``; it writes none of them, except ``"source"`` through the picker.
+Lab's ``"hl_submitted"``; it writes them only through the picker, or when a link or
+scenario file carries a book, market inputs or a bundled series.
 """
 
 from __future__ import annotations
@@ -46,11 +53,15 @@ import streamlit as st
 
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib.market.data import BUNDLED
 from hedgelib.risk import risk_summary
 from hedgelib.stress import HistoricalVaR, StressGrid, historical_var, stress_grid
+from ui.backtest import SOURCE_DEFAULTS, source_scenario
 from ui.hedge_lab import FIELDS as LAB_FIELDS
-from ui.hedge_lab import Field, build_hedge_option
+from ui.hedge_lab import Field, build_hedge_option, default_book
+from ui.scenario import ScenarioSchema
 from ui.source_picker import SourceChoice, load_bundled_cached
+from ui.state import DEFAULT_MARKET
 
 __all__ = [
     "CACHE_ENTRIES",
@@ -59,11 +70,14 @@ __all__ = [
     "FORM_FIELDS",
     "HEDGES",
     "LEVELS",
+    "SCHEMA",
     "HistoricalInput",
     "base_lab_settings",
     "historical_input",
     "lab_settings",
     "mc_measures",
+    "measures_frame",
+    "scenario_of",
     "run_historical",
     "run_stress",
     "shock_axes",
@@ -119,6 +133,41 @@ FIELDS: dict[str, Field] = {
 FORM_FIELDS: tuple[str, ...] = ("model", "vol_pct", "strategy", "hedge_vol_pct", "cost_bp",
                                 "n_paths", "n_steps", "seed")
 
+# The book, the market (rates and volatility in percent) and the bundled series of historical
+# VaR travel with a scenario, so a shared link shows the same risk.
+_EXTRA_DEFAULTS: dict[str, Any] = {
+    "book": default_book(DEFAULT_MARKET["spot"]).to_dict(),
+    "spot": float(DEFAULT_MARKET["spot"]),
+    "market_vol_pct": 100.0 * DEFAULT_MARKET["volatility"],
+    "rate_pct": 100.0 * DEFAULT_MARKET["rate"],
+    "div_pct": 100.0 * DEFAULT_MARKET["dividend_yield"],
+    **SOURCE_DEFAULTS,
+}
+SCHEMA = ScenarioSchema(
+    page="risk",
+    defaults={**{k: f.default for k, f in FIELDS.items()}, **_EXTRA_DEFAULTS},
+    choices={**{k: f.choices for k, f in FIELDS.items() if f.choices is not None},
+             "source": tuple(BUNDLED)},
+    bounds={**{k: (f.min, f.max) for k, f in FIELDS.items() if f.min is not None or f.max is not None},
+            "spot": (0.0, None), "market_vol_pct": (0.0, None)},
+)
+
+
+def scenario_of(inputs: Mapping[str, Any], book: Book, market: Mapping[str, float],
+                description: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The page's full scenario (its inputs, book, market and data), and a note when the
+    data source cannot travel (see :func:`ui.backtest.source_scenario`)."""
+    source, note = source_scenario(description)
+    return {
+        **{k: inputs[k] for k in FIELDS},
+        "book": book.to_dict(),
+        "spot": float(market["spot"]),
+        "market_vol_pct": 100.0 * float(market["volatility"]),
+        "rate_pct": 100.0 * float(market["rate"]),
+        "div_pct": 100.0 * float(market["dividend_yield"]),
+        **source,
+    }, note
+
 
 def base_lab_settings(state: Mapping[str, Any], market: Mapping[str, float]) -> dict[str, Any]:
     """The Hedge Lab settings the page starts from: its last run in this session, else its
@@ -150,6 +199,20 @@ def mc_measures(summary: Mapping[str, float], unhedged: np.ndarray) -> dict[str,
             out[who][f"VaR {tag}%"] = float(src[f"var_{tag}"])
             out[who][f"ES {tag}%"] = float(src[f"es_{tag}"])
     return out
+
+
+def measures_frame(measures: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """The Monte Carlo VaR and ES as a table: one row per measure, unhedged and hedged columns.
+
+    Examples
+    --------
+    >>> measures_frame({"Unhedged": {"VaR 95%": 2.0}, "Hedged": {"VaR 95%": 0.5}}).to_dict("records")
+    [{'measure': 'VaR 95%', 'unhedged': 2.0, 'hedged': 0.5}]
+    """
+    names = list(measures["Unhedged"])
+    return pd.DataFrame({"measure": names,
+                         "unhedged": [measures["Unhedged"][n] for n in names],
+                         "hedged": [measures["Hedged"][n] for n in names]})
 
 
 # --------------------------------------------------------------------------------------------

@@ -299,3 +299,83 @@ class ScenarioSchema:
             return self.complete(inputs)
         except ScenarioError as exc:
             raise ScenarioError(f"scenario file: {exc}") from None
+
+
+# -- the sidebar of a page with scenarios (Streamlit) -----------------------------------------
+# A page keeps its own keys under its prefix: ``<prefix>upload`` (the uploader),
+# ``<prefix>note`` (what the last upload did), ``<prefix>write_link`` (write the URL on the
+# next run) and ``<prefix>link_problems`` (what the link on arrival could not give).
+
+
+def load_uploaded(schema: ScenarioSchema, prefix: str, apply: Any) -> None:
+    """Uploader callback: read the file with ``schema`` and hand it to ``apply``.
+
+    ``apply(scenario, present)`` loads the inputs into the page's state and returns a list
+    of problems met (empty when all went in); it may raise ``HedgeLibError``. The outcome is
+    left in ``<prefix>note`` for :func:`show_scenario_messages`.
+    """
+    import streamlit as st
+
+    ss = st.session_state
+    file = ss.get(prefix + "upload")
+    if file is None:
+        return
+    try:
+        scenario = schema.from_json(file.getvalue())
+        problems = apply(scenario, set(scenario)) or []
+    except HedgeLibError as exc:  # ScenarioError, or a book or source the app refuses
+        ss[prefix + "note"] = ("error", f"Could not load {file.name}: {exc}")
+        return
+    if problems:
+        ss[prefix + "note"] = ("error", f"Loaded {file.name}, except: " + "; ".join(problems))
+    else:
+        ss[prefix + "note"] = ("success", f"Loaded the scenario from {file.name} and ran it.")
+    ss[prefix + "write_link"] = True
+
+
+def read_link_once(schema: ScenarioSchema, prefix: str, apply: Any, params: Mapping[str, Any]) -> None:
+    """On a session's first visit: load the link's inputs with ``apply`` and keep the problems.
+
+    ``apply(scenario, present)`` as for :func:`load_uploaded`; ``present`` holds only the
+    inputs the link carried. The problems go to ``<prefix>link_problems``.
+    """
+    import streamlit as st
+
+    found, problems = schema.from_query_params(params)
+    problems += apply(schema.complete(found), set(found)) or []
+    st.session_state[prefix + "link_problems"] = problems
+
+
+def show_scenario_messages(prefix: str) -> None:
+    """Show, once, the link's ignored settings and the outcome of the last upload."""
+    import streamlit as st
+
+    ss = st.session_state
+    if ss.get(prefix + "link_problems"):
+        st.warning("Some settings in the link were ignored: " + "; ".join(ss[prefix + "link_problems"]))
+        ss[prefix + "link_problems"] = []
+    if prefix + "note" in ss:
+        level, text = ss.pop(prefix + "note")
+        (st.error if level == "error" else st.success)(text)
+
+
+def scenario_sidebar(schema: ScenarioSchema, scenario: Mapping[str, Any], *, prefix: str,
+                     file_name: str, caption: str, apply: Any) -> None:
+    """Draw the sidebar's Scenario section: a caption, the download and the upload buttons."""
+    import streamlit as st
+
+    with st.sidebar:
+        st.header("Scenario")
+        st.caption(caption)
+        st.download_button("Download scenario (JSON)", schema.to_json(scenario), file_name=file_name,
+                           mime="application/json", on_click="ignore", key=prefix + "download_scenario")
+        st.file_uploader("Upload scenario (JSON)", type=["json"], key=prefix + "upload",
+                         on_change=load_uploaded, args=(schema, prefix, apply))
+
+
+def write_link(schema: ScenarioSchema, scenario: Mapping[str, Any], prefix: str, *, always: bool = False) -> None:
+    """Put the scenario's non-default inputs in the URL when the page asked for it (or always)."""
+    import streamlit as st
+
+    if st.session_state.pop(prefix + "write_link", False) or always:
+        st.query_params.from_dict(schema.to_query_params(scenario))

@@ -249,3 +249,97 @@ def test_book_phrase_reads_the_side():
     assert book_phrase({**s, "preset": "butterfly"}) == "short butterfly"
     assert book_phrase({**s, "book_kind": "current"}) == "the current book"
 
+
+
+# ---- shareable link and scenario files --------------------------------------------------------
+
+
+def _params(at) -> dict[str, str]:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in
+            ((k, at.query_params[k]) for k in at.query_params)}
+
+
+def test_query_params_are_read_on_first_load_and_bad_ones_reported(app_test):
+    from ui.backtest import SCHEMA
+
+    at = app_test(PAGE, timeout=120)
+    at.query_params["start"] = "2017-01-01"
+    at.query_params["end"] = "2017-06-30"
+    at.query_params["tenor_days"] = "10"
+    at.query_params["source_start"] = "2016-01-01"
+    at.query_params["source_end"] = "2017-12-31"
+    at.query_params["side"] = "hold"  # not a choice
+    at.query_params["cost_bp"] = "cheap"  # not a number
+    at.run()
+    assert not at.exception and not at.error
+    assert at.date_input(key="bt_start").value == dt.date(2017, 1, 1)
+    assert at.date_input(key="bt_end").value == dt.date(2017, 6, 30)
+    assert at.number_input(key="bt_tenor_days").value == 10
+    assert at.radio(key="bt_side").value == "sell"  # the bad value is ignored ...
+    assert at.number_input(key="bt_cost_bp").value == pytest.approx(1.0)
+    warning = next(w.value for w in at.warning if "link were ignored" in w.value)
+    assert "side" in warning and "'hold'" in warning and "cost_bp" in warning  # ... and reported
+    # the bundled window travelled, and the dates stayed (they did not follow the new window)
+    assert at.session_state[SOURCE_KEY]["history"]["start"] == "2016-01-01"
+    assert at.session_state[SOURCE_KEY]["history"]["end"] == "2017-12-31"
+    # six monthly entries from January to June 2017
+    assert _metrics(at)["Trades"] == "6"
+    # Run writes the inputs that differ from the defaults back into the address bar.
+    at.button(key="bt_run").click().run()
+    flat = _params(at)
+    assert flat == {"start": "2017-01-01", "end": "2017-06-30", "tenor_days": "10",
+                    "source_start": "2016-01-01", "source_end": "2017-12-31"}
+    found, problems = SCHEMA.from_query_params(flat)
+    assert not problems and found["tenor_days"] == 10
+
+
+def test_a_bad_date_in_the_link_is_reported_and_the_default_kept(app_test):
+    at = app_test(PAGE, timeout=120)
+    at.query_params["end"] = "2018-02-30"
+    at.run()
+    assert not at.exception
+    assert any("end" in w.value and "2018-02-30" in w.value for w in at.warning)
+    assert at.date_input(key="bt_end").value == FIELDS["end"].default
+
+
+def test_scenario_file_round_trip_through_the_uploader(bt):
+    from ui.backtest import SCHEMA
+
+    text = SCHEMA.to_json({"mode": "replay", "vol_kind": "constant", "const_vol_pct": 18.0,
+                           "preset": "strangle", "start": "2016-03-01", "tenor_days": 42,
+                           "source_start": "2015-01-01", "source_end": "2016-12-31"})
+    bt.file_uploader(key="bt_upload").upload("s.json", text.encode(), "application/json").run()
+    assert not bt.exception and not bt.error, [e.value for e in bt.error]
+    assert any("Loaded the scenario from s.json" in s.value for s in bt.success)
+    sub = bt.session_state["bt_submitted"]
+    assert (sub["mode"], sub["preset"], sub["tenor_days"], sub["start"]) == (
+        "replay", "strangle", 42, dt.date(2016, 3, 1))
+    assert bt.date_input(key="bt_start").value == dt.date(2016, 3, 1)
+    assert bt.session_state[SOURCE_KEY]["history"]["start"] == "2015-01-01"
+    assert "Replay results" in [h.value for h in bt.subheader]
+    # What the page would download now is the file it was given.
+    download = next(b for b in bt.get("download_button") if "scenario" in b.proto.label)
+    assert download.proto.label == "Download scenario (JSON)"
+    flat = _params(bt)
+    assert SCHEMA.complete(SCHEMA.from_query_params(flat)[0]) == SCHEMA.from_json(text)
+
+    bad = json.loads(text)
+    bad["inputs"]["tenor_days"] = 0.5
+    bt.file_uploader(key="bt_upload").upload("bad.json", json.dumps(bad).encode(), "application/json").run()
+    assert not bt.exception
+    assert any("bad.json" in e.value and "tenor_days" in e.value for e in bt.error)
+    assert bt.session_state["bt_submitted"]["tenor_days"] == 42  # the loaded scenario stays
+
+
+def test_a_csv_source_cannot_travel_and_the_sidebar_says_so(app_test):
+    at = app_test(PAGE, timeout=120)
+    prices = load_bundled("sp500").prices.loc["2015":"2018"]
+    data = ("date,close\n" + "".join(f"{d.date()},{p}\n" for d, p in prices.items())).encode()
+    at.session_state[SOURCE_KEY] = {**default_source(), "kind": "csv",
+                                    "history": {**default_source()["history"], "kind": "csv",
+                                                "filename": "mine.csv", "start": None, "end": None}}
+    at.session_state[CSV_KEY] = {"filename": "mine.csv", "data": data, "dayfirst": False}
+    at.run()
+    assert not at.exception
+    assert any("uploaded CSV file" in w.value and "cannot travel in a link" in w.value
+               for w in at.sidebar.warning)

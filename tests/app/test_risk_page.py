@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hedgelib.book import Book, OptionLeg, preset_book
@@ -150,3 +152,76 @@ def test_bad_inputs_show_errors(app_test):
     at.run()
     assert not at.exception
     assert any("Hedge option" in e.value and "tenor" in e.value for e in at.error)
+
+
+# ---- shareable link and scenario files --------------------------------------------------------
+
+
+def _params(at) -> dict[str, str]:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in
+            ((k, at.query_params[k]) for k in at.query_params)}
+
+
+def test_query_params_are_read_on_first_load_and_bad_ones_reported(app_test):
+    at = app_test(PAGE)
+    at.query_params["n_paths"] = "700"
+    at.query_params["strategy"] = "delta-gamma"
+    at.query_params["spot_points"] = "7"
+    at.query_params["hist_level_pct"] = "95.0"
+    at.query_params["spot"] = "120.0"
+    at.query_params["seed"] = "lucky"  # not a whole number
+    at.run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="rk_n_paths").value == 700
+    assert at.selectbox(key="rk_strategy").value == "delta-gamma"
+    assert at.number_input(key="rk_spot_points").value == 7
+    assert at.selectbox(key="rk_hist_level_pct").value == 95.0
+    assert at.number_input(key="rk_seed").value == 42  # the bad value is ignored ...
+    assert any("seed" in w.value and "'lucky'" in w.value for w in at.warning)  # ... and reported
+    assert at.session_state[MARKET_KEY]["spot"] == pytest.approx(120.0)
+    assert "Historical VaR 95%, book" in _metrics(at)
+    # A control outside the form updates the link at once.
+    at.number_input(key="rk_spot_points").set_value(5).run()
+    flat = _params(at)
+    assert flat["spot_points"] == "5" and flat["n_paths"] == "700" and "seed" not in flat
+
+
+def test_scenario_file_round_trip_and_the_var_es_csv(app_test):
+    from ui.risk_page import SCHEMA
+
+    at = app_test(PAGE)
+    at.run()
+    book = Book([OptionLeg("put", 95.0, 0.25, -2.0)])
+    text = SCHEMA.to_json({"book": book.to_dict(), "spot": 100.0, "market_vol_pct": 25.0,
+                           "n_paths": 600, "n_steps": 21, "stress_days": 5,
+                           "source_start": "2008-01-01", "source_end": "2008-12-31"})
+    at.file_uploader(key="rk_upload").upload("s.json", text.encode(), "application/json").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Loaded the scenario from s.json" in s.value for s in at.success)
+    assert at.session_state["rk_submitted"]["n_steps"] == 21
+    assert at.number_input(key="rk_stress_days").value == 5
+    assert at.session_state[BOOK_KEY].to_dict() == book.to_dict()
+    assert at.session_state[MARKET_KEY]["volatility"] == pytest.approx(0.25)
+    assert at.session_state["source"]["history"]["end"] == "2008-12-31"
+    # the page's scenario now is the file's, and the link carries it
+    assert SCHEMA.complete(SCHEMA.from_query_params(_params(at))[0]) == SCHEMA.from_json(text)
+    # the VaR and ES download holds the numbers on show
+    assert any(b.proto.label == "Download VaR and ES (CSV)" for b in at.get("download_button"))
+    m = _metrics(at)
+    assert _number(m["VaR 99% hedged"]) > 0
+
+    bad = json.loads(text)
+    bad["inputs"]["spot_points"] = 1000
+    at.file_uploader(key="rk_upload").upload("bad.json", json.dumps(bad).encode(), "application/json").run()
+    assert not at.exception
+    assert any("bad.json" in e.value and "spot_points" in e.value for e in at.error)
+    assert at.session_state["rk_submitted"]["n_steps"] == 21
+
+
+def test_measures_frame_lays_out_the_measures():
+    from ui.risk_page import measures_frame
+
+    frame = measures_frame({"Unhedged": {"VaR 95%": 3.0, "ES 95%": 4.0},
+                            "Hedged": {"VaR 95%": 1.0, "ES 95%": 1.5}})
+    assert frame.to_dict("list") == {"measure": ["VaR 95%", "ES 95%"], "unhedged": [3.0, 4.0],
+                                     "hedged": [1.0, 1.5]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -74,3 +75,29 @@ def test_rolling_backtest_of_2017_and_its_csv(page: Page, app_url: str, tmp_path
 
     if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
         _full_page_screenshot(page, "backtest.png")
+
+
+def test_a_shareable_link_opens_the_same_inputs_in_a_new_page(page: Page, app_url: str):
+    page.goto(f"{app_url}/Historical_Backtest")
+    metric = page.locator("[data-testid='stMetric']", has_text="Trades")
+    expect(metric).to_contain_text("11", timeout=30_000)
+    _type_date(page, "Start (first entry)", "2017-01-01")
+    _type_date(page, "End (last entry)", "2017-06-30")
+    page.get_by_role("spinbutton", name="Tenor (trading days)").fill("10")
+    page.get_by_role("button", name="Run").click()
+    expect(metric).to_contain_text("6", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"tenor_days=10"), timeout=20_000)
+    link = page.url
+    assert "start=2017-01-01" in link and "end=2017-06-30" in link
+
+    other = page.context.new_page()  # a new tab: its own session, only the link to go on
+    other.goto(link)
+    expect(other.get_by_role("heading", name="Historical Backtest").first).to_be_visible(timeout=30_000)
+    field = other.locator("[data-testid='stDateInput']", has_text="Start (first entry)")
+    expect(field.locator("input[type=date]")).to_have_value("2017-01-01", timeout=30_000)
+    end = other.locator("[data-testid='stDateInput']", has_text="End (last entry)")
+    expect(end.locator("input[type=date]")).to_have_value("2017-06-30")
+    expect(other.get_by_role("spinbutton", name="Tenor (trading days)")).to_have_value("10")
+    expect(other.locator("[data-testid='stMetric']", has_text="Trades")).to_contain_text("6", timeout=30_000)
+    assert other.locator("[data-testid='stAlertContentWarning']", has_text="link were ignored").count() == 0
+    other.close()
