@@ -33,6 +33,7 @@ from ui.hedge_lab import (
     waterfall_terms,
     zoom_range,
 )
+from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
 from ui.state import get_book, get_market, set_book, set_market
 from ui.widgets import book_in_use, link_to_option_book, number_field
 
@@ -59,20 +60,6 @@ def _apply_scenario(scenario: dict, present: set[str]) -> None:
         set_market(market)
 
 
-def _load_uploaded() -> None:
-    file = ss.get("hl_upload")
-    if file is None:
-        return
-    try:
-        scenario = SCHEMA.from_json(file.getvalue())
-        _apply_scenario(scenario, set(scenario))
-    except HedgeLibError as exc:  # ScenarioError, or a book the library refuses
-        ss["hl_note"] = ("error", f"Could not load {file.name}: {exc}")
-        return
-    ss["hl_note"] = ("success", f"Loaded the scenario from {file.name} and ran it.")
-    ss["hl_write_link"] = True
-
-
 # ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
 if "hl_submitted" not in ss:
     found, problems = SCHEMA.from_query_params(st.query_params)
@@ -93,9 +80,7 @@ st.caption(
     "Sell (or buy) the book at the pricing volatility, hedge it along simulated market paths "
     "at the hedge volatility, pay the costs, and look at the P&L at the book's last expiry."
 )
-if ss.get("hl_link_problems"):
-    st.warning("Some settings in the link were ignored: " + "; ".join(ss["hl_link_problems"]))
-    ss["hl_link_problems"] = []
+show_scenario_messages("hl_")
 
 market = get_market()
 book = book_in_use(get_book(), market, default_use="hedging a default short at-the-money call")
@@ -170,20 +155,13 @@ settings = ss["hl_submitted"]
 scenario = scenario_of(settings, book, market)
 
 # ---- scenario: link, download, upload --------------------------------------------------------
-with st.sidebar:
-    st.header("Scenario")
-    st.caption("The address bar holds the inputs of the last run: copy it to share this scenario "
-               "(book and market included).")
-    st.download_button("Download scenario (JSON)", SCHEMA.to_json(scenario),
-                       file_name="hedge_lab_scenario.json", mime="application/json",
-                       on_click="ignore", key="hl_download_scenario")
-    st.file_uploader("Upload scenario (JSON)", type=["json"], key="hl_upload",
-                     on_change=_load_uploaded)
-if "hl_note" in ss:
-    level, text = ss.pop("hl_note")
-    (st.error if level == "error" else st.success)(text)
-if ss.pop("hl_write_link", False):
-    st.query_params.from_dict(SCHEMA.to_query_params(scenario))
+SCENARIO_CAPTION = (
+    "The address bar holds the inputs of the last run: copy it to share this "
+    "scenario (book and market included)."
+)
+scenario_sidebar(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
+                 caption=SCENARIO_CAPTION, apply=_apply_scenario)
+write_link(SCHEMA, scenario, "hl_")
 
 # ---- validate and run ----------------------------------------------------------------------
 if book.is_empty:

@@ -33,6 +33,7 @@ from ui.rule_comparison import (
     takeaway,
     theory_note,
 )
+from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
 from ui.state import get_book, get_market, set_book, set_market
 from ui.widgets import book_in_use, link_to_option_book, number_field
 
@@ -72,23 +73,6 @@ def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
     return problems
 
 
-def _load_uploaded() -> None:
-    file = ss.get("rc_upload")
-    if file is None:
-        return
-    try:
-        scenario = SCHEMA.from_json(file.getvalue())
-        problems = _apply_scenario(scenario, set(scenario))
-    except HedgeLibError as exc:  # ScenarioError, or a book the library refuses
-        ss["rc_note"] = ("error", f"Could not load {file.name}: {exc}")
-        return
-    if problems:
-        ss["rc_note"] = ("error", f"Loaded {file.name} with the default set-ups: " + "; ".join(problems))
-    else:
-        ss["rc_note"] = ("success", f"Loaded the scenario from {file.name} and ran it.")
-    ss["rc_write_link"] = True
-
-
 # ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
 if "rc_submitted" not in ss:
     found, problems = SCHEMA.from_query_params(st.query_params)
@@ -114,9 +98,7 @@ st.caption(
     "hedge volatility, cost) and compare risk against cost; then see how the hedge error and "
     "the cost move with the number of rebalances, and where every rule sits against the theory."
 )
-if ss.get("rc_link_problems"):
-    st.warning("Some settings in the link were ignored: " + "; ".join(ss["rc_link_problems"]))
-    ss["rc_link_problems"] = []
+show_scenario_messages("rc_")
 
 market = get_market()
 book = book_in_use(get_book(), market, default_use="comparing hedges of a default short at-the-money call")
@@ -218,20 +200,13 @@ with stop_on_error("Book: "):
 scenario = scenario_of(settings, book, market)
 
 # ---- scenario: link, download, upload --------------------------------------------------------
-with st.sidebar:
-    st.header("Scenario")
-    st.caption("The address bar holds the inputs of the last run, set-ups included: copy it to "
-               "share this comparison (book and market included).")
-    st.download_button("Download scenario (JSON)", SCHEMA.to_json(scenario),
-                       file_name="rule_comparison_scenario.json", mime="application/json",
-                       on_click="ignore", key="rc_download_scenario")
-    st.file_uploader("Upload scenario (JSON)", type=["json"], key="rc_upload",
-                     on_change=_load_uploaded)
-if "rc_note" in ss:
-    level, text = ss.pop("rc_note")
-    (st.error if level == "error" else st.success)(text)
-if ss.pop("rc_write_link", False):
-    st.query_params.from_dict(SCHEMA.to_query_params(scenario))
+SCENARIO_CAPTION = (
+    "The address bar holds the inputs of the last run, set-ups included: copy it to "
+    "share this comparison (book and market included)."
+)
+scenario_sidebar(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scenario.json",
+                 caption=SCENARIO_CAPTION, apply=_apply_scenario)
+write_link(SCHEMA, scenario, "rc_")
 
 # ---- run -------------------------------------------------------------------------------------
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
