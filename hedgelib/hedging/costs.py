@@ -140,6 +140,21 @@ class TransactionCosts:
         """True when every component is zero."""
         return self.proportional == 0 and self.per_trade == 0 and self.impact == 0 and self.option_spread == 0
 
+    @property
+    def _proportional_only(self) -> bool:
+        """True when the proportional component is the only non-zero one."""
+        return self.proportional > 0 and self.per_trade == 0 and self.impact == 0 and self.option_spread == 0
+
+    def _proportional_into(self, abs_trade: FloatArray, spot: FloatArray, out: FloatArray) -> FloatArray:
+        """The proportional cost ``k |q| S`` written into ``out``, given ``|q|``.
+
+        The engine's per-step path: the same two products as :meth:`charge` (so the same
+        digits), in a buffer it reuses.
+        """
+        np.multiply(abs_trade, self.proportional, out=out)
+        out *= spot
+        return out
+
     def charge(
         self,
         stock_trade: FloatArray,

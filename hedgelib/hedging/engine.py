@@ -708,13 +708,22 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
     ex_vega = zeros(n)
     cost_acc = {name: zeros(n) for name in st.cost_names}
     n_trades = zeros(n, dtype=np.int64)
+    # Trades are counted per step in one byte per path (a same-type add; adding bools into
+    # int64 takes numpy's much slower casting loop) and flushed before the bytes can wrap.
+    trades8 = zeros(n, dtype=np.uint8)
+    unflushed = 0
     turnover = zeros(n)
     opt_turnover = zeros(n)
     # per-step scratch
     dq_buf = np.empty(n)
     du_buf = np.empty(n)
     tmp = np.empty(n)
+    abs_buf = np.empty(n)
+    cost_buf = np.empty(n)
     ds_buf = np.empty(n)
+    # The common proportional-only costs are charged in place from |trade|, already at hand
+    # for the turnover (same products as TransactionCosts.charge, without its allocations).
+    prop_only = type(costs) is TransactionCosts and costs._proportional_only
     traded_buf = np.empty(n, dtype=bool)
     # greeks of several grid rows at once: fewer, longer numpy calls
     max_rows = _rows_per_run(n)
@@ -863,7 +872,8 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             stock_gain -= flow
             if carry_cash:
                 cash -= flow
-            turnover += np.abs(dq_, out=tmp)
+            aq = np.abs(dq_, out=abs_buf)
+            turnover += aq
             traded = np.not_equal(dq_, 0.0, out=traded_buf)
             if op_run is not None:
                 u_new = u_t if all_paths else np.where(trade, u_t, u)
@@ -875,8 +885,16 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
                 opt_turnover += np.abs(du, out=tmp)
                 traded |= du != 0
                 np.copyto(u, u_new)
-            n_trades += traded
-            charged = costs.charge(dq_, s, sig, du, None if op_run is None else ov)
+            np.add(trades8, traded.view(np.uint8), out=trades8)
+            unflushed += 1
+            if unflushed == 255:
+                n_trades += trades8
+                trades8.fill(0)
+                unflushed = 0
+            if prop_only:
+                charged = {"proportional": costs._proportional_into(aq, s, cost_buf)}
+            else:
+                charged = costs.charge(dq_, s, sig, du, None if op_run is None else ov)
             for name, c in charged.items():
                 cost_acc[name] += c
                 if carry_cash:
@@ -948,6 +966,7 @@ def _run_block(st: _Setup, a: int, b: int) -> dict[str, Any]:
             cash -= oflow
         opt_turnover += np.abs(du)
         traded |= du != 0
+    n_trades += trades8
     n_trades += traded
     charged = costs.charge(liq_x, s, sig, du, price)
     for name, c in charged.items():

@@ -12,7 +12,8 @@
 
 So a path's numbers depend only on ``seed``, ``block_size`` and its index: the result is
 bit-identical whatever the chunk size, the executor and the number of workers. Only one
-block of paths per worker is in memory at a time, plus the per-path results.
+chunk of paths per worker is in memory at a time (GBM blocks are simulated straight into
+the chunk's grid), plus the per-path results.
 
 On top of it, :func:`compare` hedges the same paths under several set-ups (common random
 numbers), :func:`frequency_sweep` sets the hedge error and cost against the number of
@@ -45,7 +46,7 @@ from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.rules import DeltaBand, EveryNSteps, WhalleyWilmott
-from hedgelib.market.models import Paths
+from hedgelib.market.models import GBM, Paths
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -57,9 +58,14 @@ __all__ = [
 ]
 
 DEFAULT_BLOCK_SIZE = 4096
-# Chunks a run is cut into by default: enough for load balancing and a smooth progress bar,
-# few enough that per-task overhead (pickling, a Dask round trip) stays negligible.
+# Chunks a run is cut into by default on a caller's executor (whose worker count is unknown):
+# enough for load balancing and a smooth progress bar, few enough that per-task overhead
+# (pickling, a Dask round trip) stays negligible.
 _DEFAULT_CHUNKS = 32
+# Paths per chunk aimed at on this module's own thread pool. The engine's per-step Python
+# work (and each thread's GIL hand-offs) is paid once per step per chunk, so longer steps
+# run faster; much beyond this the step's working arrays leave the core's cache.
+_THREAD_CHUNK_PATHS = 16384
 # Keywords of simulate_hedge a set-up may give (record_paths is handled per block here).
 _HEDGE_KEYWORDS = frozenset(
     {
@@ -108,6 +114,43 @@ def _slice_paths(value: Any, a: int, b: int, n_times: int) -> Any:
     return value
 
 
+def _simulate_blocks(task: _Chunk) -> Paths:
+    """The chunk's paths from the model's simulate, one call per block, side by side."""
+    blocks = [
+        task.model.simulate(task.spot, task.horizon, task.n_steps, size, rng=np.random.default_rng(seed))
+        for seed, size in zip(task.seeds, task.sizes, strict=True)
+    ]
+    if len(blocks) == 1:
+        return blocks[0]
+    variance = None
+    if blocks[0].variance is not None:
+        variance = np.concatenate([b.variance for b in blocks], axis=1)
+    return Paths(blocks[0].times, np.concatenate([b.spot for b in blocks], axis=1), variance)
+
+
+def _simulate_gbm_chunk(task: _Chunk) -> Paths:
+    """GBM blocks written straight into the chunk's grid: no per-block copies to concatenate.
+
+    Each block's columns get exactly what ``GBM.simulate`` gives it (same stream, same
+    arithmetic), so the result is the same as :func:`_simulate_blocks`.
+    """
+    spot = np.empty((task.n_steps + 1, sum(task.sizes)))
+    a = 0
+    for seed, size in zip(task.seeds, task.sizes, strict=True):
+        task.model._simulate_into(
+            spot[:, a : a + size], task.spot, task.horizon, np.random.default_rng(seed), False
+        )
+        a += size
+    times = np.linspace(0.0, task.horizon, task.n_steps + 1)
+    try:
+        return Paths(times, spot)
+    except HedgeLibError as exc:
+        raise HedgeLibError(
+            f"GBM simulation left the representable range ({exc}); "
+            f"the parameters or horizon are too extreme"
+        ) from None
+
+
 def _run_chunk(task: _Chunk) -> dict[str, HedgeResult]:
     """Simulate the blocks of one chunk and hedge them; module level so that it pickles.
 
@@ -116,18 +159,10 @@ def _run_chunk(task: _Chunk) -> dict[str, HedgeResult]:
     path's numbers do not depend on how many paths share the call, and results stay
     bit-identical for any chunking.
     """
-    blocks = [
-        task.model.simulate(task.spot, task.horizon, task.n_steps, size, rng=np.random.default_rng(seed))
-        for seed, size in zip(task.seeds, task.sizes, strict=True)
-    ]
-    if len(blocks) == 1:
-        paths = blocks[0]
+    if len(task.sizes) > 1 and type(task.model).simulate is GBM.simulate:
+        paths = _simulate_gbm_chunk(task)
     else:
-        variance = None
-        if blocks[0].variance is not None:
-            variance = np.concatenate([b.variance for b in blocks], axis=1)
-        paths = Paths(blocks[0].times, np.concatenate([b.spot for b in blocks], axis=1), variance)
-    del blocks
+        paths = _simulate_blocks(task)
     # Recorded paths are the run's first ones, so within a chunk they lead.
     record = sum(task.records)
     results = {}
@@ -187,6 +222,32 @@ def _cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _threaded_blocks_per_chunk(sizes: list[int], workers: int) -> int:
+    """Blocks per chunk on the own thread pool: about _THREAD_CHUNK_PATHS paths, balanced.
+
+    ``sizes`` are the paths of each block. Of the chunkings with at most the aimed paths per
+    chunk, the one with the fewest blocks per chunk whose finishing time (chunks handed out
+    in order to whichever worker is free, time proportional to paths) is within 2% of an
+    even split; else the one that finishes first. Equal numbers of chunks per worker matter
+    most on small runs, where one extra chunk is a large share of a worker's time.
+    """
+    total = sum(sizes)
+    ideal = total / workers
+    best, best_span = 1, math.inf
+    aimed = min(len(sizes), max(1, _THREAD_CHUNK_PATHS // max(sizes[0], 1)))
+    for per_chunk in range(aimed, 0, -1):
+        loads = [0] * workers
+        for c0 in range(0, len(sizes), per_chunk):
+            i = loads.index(min(loads))
+            loads[i] += sum(sizes[c0 : c0 + per_chunk])
+        span = max(loads)
+        if span <= 1.02 * ideal:
+            return per_chunk
+        if span < best_span:
+            best, best_span = per_chunk, span
+    return best
+
+
 def _run(
     model: Any,
     book: Any,
@@ -242,7 +303,12 @@ def _run(
     n_record = next(iter(record.values()))
 
     n_blocks = -(-m // bsz)
-    if chunk_size is None:
+    starts = [i * bsz for i in range(n_blocks)]
+    sizes = [min(bsz, m - a) for a in starts]
+    workers = _cpu_count()
+    if chunk_size is None and executor is None:
+        per_chunk = _threaded_blocks_per_chunk(sizes, workers)
+    elif chunk_size is None:
         per_chunk = -(-n_blocks // _DEFAULT_CHUNKS)
     else:
         c = check_int(chunk_size, "chunk_size", minimum=1)
@@ -251,8 +317,6 @@ def _run(
                 f"chunk_size must be a whole number of blocks (a multiple of block_size={bsz}), got {c}"
             )
         per_chunk = c // bsz
-    starts = [i * bsz for i in range(n_blocks)]
-    sizes = [min(bsz, m - a) for a in starts]
     seeds = root.spawn(n_blocks)
     records = [min(max(n_record - a, 0), size) for a, size in zip(starts, sizes, strict=True)]
 
@@ -281,7 +345,7 @@ def _run(
     if progress is not None:
         progress(0, m)
     own = executor is None
-    pool = ThreadPoolExecutor(max_workers=min(_cpu_count(), len(tasks))) if own else executor
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(tasks))) if own else executor
     results: list[dict[str, HedgeResult] | None] = [None] * len(tasks)
     futures: dict[Any, int] = {}
     try:
@@ -347,8 +411,9 @@ def run_experiment(
     seed : int or numpy.random.SeedSequence
         Root of the random streams: block ``i`` uses ``SeedSequence(seed).spawn(...)[i]``.
     chunk_size : int, optional
-        Paths per task, a multiple of ``block_size``; default about 1/32 of the run. It
-        changes the scheduling, never the numbers.
+        Paths per task, a multiple of ``block_size``. Default: on the own thread pool,
+        up to about 16,384 paths, chosen so that the cores finish together; on a given
+        executor, about 1/32 of the run. It changes the scheduling, never the numbers.
     executor : concurrent.futures.Executor, optional
         Where the chunks run: a ``ThreadPoolExecutor`` over the machine's cores by default
         (numpy releases the GIL in its loops); a ``ProcessPoolExecutor``; or a Dask
@@ -375,8 +440,9 @@ def run_experiment(
     Block :math:`i` covers paths :math:`[iB, \\min((i+1)B, n))` and is driven only by its own
     child seed, so each path's P&L is a function of ``(seed, block_size, path index)`` alone;
     chunks of whole blocks are hedged independently and concatenated without arithmetic.
-    Peak memory is one block of paths per worker (``(n_steps + 1) * block_size`` floats)
-    plus the per-path results (about 32 floats per path).
+    Peak memory is one chunk of paths per worker (``(n_steps + 1) * chunk_size`` floats;
+    by default at most about 16,384 paths per chunk on the own pool) plus the per-path
+    results (about 32 floats per path).
 
     References
     ----------

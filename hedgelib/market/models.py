@@ -484,6 +484,46 @@ class GBM(MarketModel):
     def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
         return _GBMStepper(self, dt, n_paths, rng, antithetic)
 
+    def simulate(
+        self,
+        spot: float,
+        horizon: float,
+        n_steps: int,
+        n_paths: int,
+        rng: RandomState = None,
+        antithetic: bool = False,
+    ) -> Paths:
+        # Same contract and stream as MarketModel.simulate; the filling is shared with
+        # _simulate_into so that a caller's preallocated grid gets the very same digits.
+        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
+        out = np.empty((n + 1, m))
+        self._simulate_into(out, s0, t, rng, bool(antithetic))
+        try:
+            return Paths(np.linspace(0.0, t, n + 1), out)
+        except HedgeLibError as exc:
+            raise HedgeLibError(
+                f"GBM simulation left the representable range ({exc}); "
+                f"the parameters or horizon are too extreme"
+            ) from None
+
+    simulate.__doc__ = MarketModel.simulate.__doc__
+
+    def _simulate_into(
+        self, out: FloatArray, spot: float, horizon: float, rng: RandomState, antithetic: bool
+    ) -> None:
+        """Fill ``out`` (shape (n_steps + 1, n_paths), rows may be a column slice of a wider
+        grid) with validated arguments, unchecked for overflow (``Paths`` checks that).
+
+        Lets :func:`~hedgelib.hedging.experiment.run_experiment` simulate the blocks of a
+        chunk straight into one grid instead of concatenating copies.
+        """
+        n, m = out.shape[0] - 1, out.shape[1]
+        step = self._stepper(spot, horizon / n, m, as_rng(rng), antithetic)
+        out[0] = spot
+        with np.errstate(over="ignore"):
+            for i in range(n):
+                step(out[i], out[i + 1])
+
 
 # ---------------------------------------------------------------------------------------
 # Heston

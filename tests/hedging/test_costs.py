@@ -67,3 +67,18 @@ def test_a_custom_cost_model_plugs_into_the_engine():
     res = simulate_hedge(book, paths, hedge_volatility=0.2, costs=FlatTicket())
     assert np.allclose(res.cost_breakdown["ticket"], 0.01 * res.turnover, rtol=1e-13, atol=0)
     assert np.allclose(sum(res.attribution.values()), res.pnl, rtol=0, atol=1e-10)
+
+
+def test_in_place_proportional_cost_matches_charge_bit_for_bit():
+    # The engine's per-step fast path must give the very digits of charge().
+    rng = np.random.default_rng(3)
+    trade = rng.standard_normal(1000) * 0.3
+    spot = 100.0 * np.exp(0.2 * rng.standard_normal(1000))
+    costs = TransactionCosts(proportional=7.3e-4)
+    assert costs._proportional_only
+    out = np.empty(1000)
+    got = costs._proportional_into(np.abs(trade), spot, out)
+    assert got is out
+    assert np.array_equal(got, costs.charge(trade, spot, 0.2)["proportional"])
+    assert not TransactionCosts(proportional=1e-3, per_trade=0.5)._proportional_only
+    assert not TransactionCosts()._proportional_only

@@ -291,3 +291,20 @@ def test_runs_of_grid_rows_do_not_change_a_bit(monkeypatch, per_path_vol):
     assert single.pnl[0] == reference.pnl[4]
     assert single.explain["theta"][0] == reference.explain["theta"][4]
     assert (reference.option_turnover > 0).all()
+
+
+def test_trade_counts_are_exact_beyond_255_steps():
+    # The engine counts trades per step in bytes flushed every 255 steps: over 700 steps a
+    # band rule makes paths trade at different steps; the counts must match the recorded
+    # trades exactly (a wrapped byte would lose 256).
+    paths = GBM(0.05, 0.2).simulate(100.0, 1.0, 700, 40, rng=21)
+    book = Book([OptionLeg("call", 100.0, 1.0, -1.0)])
+    for rule in (EveryNSteps(1), DeltaBand(0.002)):
+        res = simulate_hedge(book, paths, hedge_volatility=0.2, rate=0.05, rule=rule,
+                             record_paths=40)
+        steps = res.steps
+        traded = (steps["stock_trade"] != 0) | (steps["option_trade"] != 0)
+        expected = traded.groupby(steps["path"]).sum().to_numpy()
+        assert res.n_trades.dtype == np.int64
+        assert np.array_equal(res.n_trades, expected)
+        assert res.n_trades.max() > 255

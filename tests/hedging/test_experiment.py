@@ -12,6 +12,7 @@ import pytest
 from hedgelib import theory
 from hedgelib.book import Book, OptionLeg
 from hedgelib.conventions import HedgeLibError
+from hedgelib.hedging import experiment as experiment_module
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.experiment import (
@@ -442,3 +443,48 @@ def test_cost_risk_frontier():
             band_widths=(-0.1,),
             hedge_volatility=0.2,
         )
+
+
+# -- chunk planning and in-place simulation ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n_paths", "block_size", "workers", "expected"),
+    [
+        (100_000, 4096, 2, 4),  # six chunks of 4 blocks, 3 per thread, and the short tail
+        (1_000_000, 4096, 2, 4),  # 62 chunks: one extra chunk is under 2% of a thread's time
+        (50_000, 4096, 2, 3),  # 4 per chunk would leave one thread a chunk behind
+        (25_000, 4096, 4, 2),
+        (10_000, 4096, 2, 1),
+        (1000, 4096, 2, 1),
+        (200_000, 65_536, 2, 1),  # blocks bigger than the aimed chunk: one block per chunk
+        (40_960, 1024, 2, 10),
+    ],
+)
+def test_threaded_chunks_finish_together(n_paths, block_size, workers, expected):
+    n_blocks = -(-n_paths // block_size)
+    sizes = [min(block_size, n_paths - i * block_size) for i in range(n_blocks)]
+    per_chunk = experiment_module._threaded_blocks_per_chunk(sizes, workers)
+    assert per_chunk == expected
+    assert per_chunk * block_size <= max(experiment_module._THREAD_CHUNK_PATHS, block_size)
+
+
+def test_gbm_chunk_simulated_in_place_equals_the_concatenated_blocks():
+    kids = np.random.SeedSequence(77).spawn(3)
+    task = experiment_module._Chunk(
+        model=MODEL,
+        book=BOOK,
+        spot=100.0,
+        horizon=0.25,
+        n_steps=12,
+        seeds=tuple(kids),
+        sizes=(64, 64, 40),
+        records=(0, 0, 0),
+        setups={},
+    )
+    in_place = experiment_module._simulate_gbm_chunk(task)
+    blocks = experiment_module._simulate_blocks(task)
+    assert in_place.spot.shape == (13, 168)
+    assert np.array_equal(in_place.times, blocks.times)
+    assert np.array_equal(in_place.spot, blocks.spot)
+    assert in_place.variance is None

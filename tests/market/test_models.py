@@ -418,3 +418,25 @@ def test_heston_qe_stays_finite_and_non_negative_for_any_parameters(
     p = Heston(0.0, v0, kappa, theta, xi, rho).simulate(100.0, horizon, n_steps, 64, rng=seed)
     assert p.variance.min() >= 0.0 and np.isfinite(p.variance).all()
     assert np.isfinite(p.spot).all() and (p.spot > 0).all()
+
+
+@pytest.mark.parametrize("antithetic", [False, True])
+def test_gbm_simulate_matches_the_generic_stepper_loop_bit_for_bit(antithetic):
+    # GBM overrides simulate (sharing its loop with run_experiment's in-place filling): it
+    # must give exactly the paths of MarketModel.simulate, the base-class loop.
+    model = GBM(0.04, 0.3, dividend_yield=0.01)
+    own = model.simulate(100.0, 0.75, 40, 64, rng=9, antithetic=antithetic)
+    generic = MarketModel.simulate(model, 100.0, 0.75, 40, 64, rng=9, antithetic=antithetic)
+    assert np.array_equal(own.times, generic.times)
+    assert np.array_equal(own.spot, generic.spot)
+    assert own.variance is None
+
+
+def test_gbm_simulate_into_a_column_slice_matches_simulate():
+    model = GBM(0.05, 0.2)
+    grid = np.full((31, 50), np.nan)
+    model._simulate_into(grid[:, 10:30], 100.0, 0.5, np.random.default_rng(4), False)
+    paths = model.simulate(100.0, 0.5, 30, 20, rng=np.random.default_rng(4))
+    assert np.array_equal(grid[:, 10:30], paths.spot)
+    # the columns outside the slice are left alone
+    assert np.isnan(grid[:, :10]).all() and np.isnan(grid[:, 30:]).all()
