@@ -35,7 +35,7 @@ from ui.hedge_lab import (
 )
 from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
 from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import book_in_use, link_to_option_book, number_field
+from ui.widgets import book_in_use, link_to_option_book, market_caption, number_field
 
 st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
 ss = st.session_state
@@ -84,11 +84,7 @@ show_scenario_messages("hl_")
 
 market = get_market()
 book = book_in_use(get_book(), market, default_use="hedging a default short at-the-money call")
-st.caption(
-    f"Market from the Option Book page: spot {market['spot']:,.2f}, rate "
-    f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
-    "Expiries in trading days (252 a year)."
-)
+market_caption(market)
 
 
 # ---- inputs ------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ from hedgelib.book import PRESETS, Book, OptionLeg, preset_book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.hedging import AnyOf, DeltaBand, EveryNSteps, TransactionCosts, WhalleyWilmott
 from hedgelib.market.data import BUNDLED, PriceHistory
+from ui.fields import Field
 from ui.scenario import ScenarioSchema
 from ui.source_picker import (
     SourceChoice,
@@ -96,7 +97,6 @@ __all__ = [
     "VOL_SOURCES",
     "WIDGETS",
     "BacktestView",
-    "Field",
     "attribution_terms",
     "book_phrase",
     "build_costs",
@@ -160,19 +160,6 @@ RULES: dict[str, str] = {
     "ww": "Whalley-Wilmott band",
     "anyof": "Every N days or delta band",
 }
-
-
-@dataclass(frozen=True)
-class Field:
-    """One input of the form: default (its type), label, widget bounds, help (trader units)."""
-
-    default: Any
-    label: str
-    help: str = ""
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    choices: tuple[Any, ...] | None = None
 
 
 FIELDS: dict[str, Field] = {

@@ -58,6 +58,7 @@ from hedgelib.hedging import (
     run_experiment,
 )
 from hedgelib.market.models import GARCH, GBM, Heston, MertonJump
+from ui.fields import Field
 from ui.scenario import ScenarioSchema
 from ui.state import DEFAULT_MARKET
 
@@ -71,7 +72,6 @@ __all__ = [
     "SCHEMA",
     "STRATEGIES",
     "WIDGETS",
-    "Field",
     "LabResult",
     "Prediction",
     "build_costs",
@@ -122,19 +122,6 @@ RULES: dict[str, str] = {
     "ww": "Whalley-Wilmott band",
     "anyof": "Every N steps or delta band",
 }
-
-
-@dataclass(frozen=True)
-class Field:
-    """One input of the page: default (its type), widget bounds, label and help (trader units)."""
-
-    default: Any
-    label: str
-    help: str = ""
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    choices: tuple[Any, ...] | None = None
 
 
 FIELDS: dict[str, Field] = {

@@ -57,8 +57,9 @@ from hedgelib.market.data import BUNDLED
 from hedgelib.risk import risk_summary
 from hedgelib.stress import HistoricalVaR, StressGrid, historical_var, stress_grid
 from ui.backtest import SOURCE_DEFAULTS, source_scenario
+from ui.fields import Field
 from ui.hedge_lab import FIELDS as LAB_FIELDS
-from ui.hedge_lab import Field, build_hedge_option, default_book
+from ui.hedge_lab import build_hedge_option, default_book
 from ui.scenario import ScenarioSchema
 from ui.source_picker import SourceChoice, load_bundled_cached
 from ui.state import DEFAULT_MARKET

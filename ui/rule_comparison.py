@@ -50,11 +50,11 @@ from hedgelib import theory
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.hedging import compare, cost_risk_frontier, frequency_sweep
+from ui.fields import Field
 from ui.hedge_lab import FIELDS as LAB_FIELDS
 from ui.hedge_lab import (
     MODELS,
     STRATEGIES,
-    Field,
     build_costs,
     build_hedge_option,
     build_model,

@@ -10,9 +10,10 @@ from streamlit.errors import StreamlitAPIException
 
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
-from ui.hedge_lab import Field, default_book
+from ui.fields import Field
+from ui.hedge_lab import default_book
 
-__all__ = ["OPTION_BOOK_PAGE", "book_in_use", "link_to_option_book", "number_field"]
+__all__ = ["OPTION_BOOK_PAGE", "book_in_use", "link_to_option_book", "market_caption", "number_field"]
 
 OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
 
@@ -49,7 +50,7 @@ def book_in_use(book: Book | None, market: Mapping[str, float], *, default_use: 
 
 
 def number_field(field: Field, key: str, container: Any = st) -> None:
-    """A number input drawn from a :class:`ui.hedge_lab.Field`: whole numbers stay whole."""
+    """A number input drawn from a :class:`ui.fields.Field`: whole numbers stay whole."""
     integer = isinstance(field.default, int)
     cast = int if integer else float
     container.number_input(
@@ -58,4 +59,13 @@ def number_field(field: Field, key: str, container: Any = st) -> None:
         max_value=None if field.max is None else cast(field.max),
         step=None if field.step is None else cast(field.step),
         format=None if integer else "%g",
+    )
+
+
+def market_caption(market: Mapping[str, float]) -> None:
+    """Say which market inputs (from the Option Book page) the page uses."""
+    st.caption(
+        f"Market from the Option Book page: spot {market['spot']:,.2f}, rate "
+        f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
+        "Expiries in trading days (252 a year)."
     )
