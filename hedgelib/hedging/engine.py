@@ -57,7 +57,6 @@ Black-Scholes", *Risk* 12(1). Whalley, A. E. and Wilmott, P. (1997), *Mathematic
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from hedgelib._parallel import usable_cpu_count
 from hedgelib._typing import FloatArray
 from hedgelib.conventions import HedgeLibError, check_finite, check_int, check_positive
 from hedgelib.hedging.costs import TransactionCosts
@@ -587,7 +587,7 @@ def simulate_hedge(
         n_record=n_record,
     )
     bounds = _blocks(n_paths)
-    workers = min(_MAX_THREADS, os.cpu_count() or 1, len(bounds))
+    workers = min(_MAX_THREADS, usable_cpu_count(), len(bounds))
     if workers > 1 and threading.current_thread() is threading.main_thread():
         # numpy releases the GIL inside its loops, so blocks run in parallel; only from the
         # main thread, so that a caller already running chunks in a pool is not oversubscribed.

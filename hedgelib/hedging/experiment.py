@@ -30,7 +30,6 @@ documentation of ``SeedSequence.spawn`` (independent parallel streams).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from hedgelib import theory
+from hedgelib._parallel import usable_cpu_count
 from hedgelib.conventions import HedgeLibError, check_int, check_positive
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
@@ -215,13 +215,6 @@ def _check_setup(name: Any, kw: Any, n_steps: int, n_paths: int) -> dict[str, An
     return out
 
 
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _threaded_blocks_per_chunk(sizes: list[int], workers: int) -> int:
     """Blocks per chunk on the own thread pool: about _THREAD_CHUNK_PATHS paths, balanced.
 
@@ -305,7 +298,7 @@ def _run(
     n_blocks = -(-m // bsz)
     starts = [i * bsz for i in range(n_blocks)]
     sizes = [min(bsz, m - a) for a in starts]
-    workers = _cpu_count()
+    workers = usable_cpu_count()
     if chunk_size is None and executor is None:
         per_chunk = _threaded_blocks_per_chunk(sizes, workers)
     elif chunk_size is None:

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import ndtr
 
+from hedgelib._parallel import usable_cpu_count
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
@@ -509,7 +510,7 @@ def _for_each_block(size: int, block: int, func: Callable[[int, int], None]) -> 
     changes a number.
     """
     starts = range(0, size, block)
-    workers = min(_MAX_THREADS, os.cpu_count() or 1)
+    workers = min(_MAX_THREADS, usable_cpu_count())
     if (
         size >= _PARALLEL_MIN
         and workers > 1
