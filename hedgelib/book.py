@@ -221,34 +221,17 @@ class OptionLeg:
         return _to_output(self.expiry - check_non_negative(time, "time"))
 
     def _value(self, s, sigma, t, r, q) -> np.ndarray:
-        tau = self.expiry - t
-        live = tau > 0
-        if live.all():
-            v = np.asarray(bs_price(s, self.strike, tau, sigma, r, q, kind=self.kind))
-        else:
-            # bs_price needs a positive maturity; the placeholder 1.0 is discarded by np.where.
-            v_live = np.asarray(
-                bs_price(s, self.strike, np.where(live, tau, 1.0), sigma, r, q, kind=self.kind)
-            )
-            v = np.where(live, v_live, _intrinsic(self.kind, s, self.strike))
-        return self.quantity * v
+        # Black-Scholes at zero time to expiry is the intrinsic value: the "after expiry"
+        # convention comes from the pricer itself.
+        tau = np.maximum(self.expiry - t, 0.0)
+        return self.quantity * np.asarray(bs_price(s, self.strike, tau, sigma, r, q, kind=self.kind))
 
-    def _greeks(self, s, sigma, t, r, q, shape) -> Greeks:
-        tau = self.expiry - t
-        live = np.broadcast_to(tau > 0, shape)
-        if live.all():
-            g = bs_greeks(s, self.strike, tau, sigma, r, q, kind=self.kind)
-            return _scale_greeks(g, self.quantity)
-        g = bs_greeks(s, self.strike, np.where(tau > 0, tau, 1.0), sigma, r, q, kind=self.kind)
-        sb = np.broadcast_to(s, shape)
-        # One half exactly at the strike, as bs_greeks does for an expired option.
-        above = np.where(sb > self.strike, 1.0, np.where(sb == self.strike, 0.5, 0.0))
-        expired_delta = above if self.kind == "call" else above - 1.0
-        out = {}
-        for n in GREEK_NAMES:
-            expired = expired_delta if n == "delta" else 0.0
-            out[n] = self.quantity * np.where(live, np.broadcast_to(getattr(g, n), shape), expired)
-        return Greeks(**out)
+    def _greeks(self, s, sigma, t, r, q) -> Greeks:
+        # At zero time to expiry bs_greeks gives the step delta (one half at the strike) and
+        # zero for every other greek, which is what an expired leg carries.
+        tau = np.maximum(self.expiry - t, 0.0)
+        g = bs_greeks(s, self.strike, tau, sigma, r, q, kind=self.kind)
+        return _scale_greeks(g, self.quantity)
 
     def value(
         self,
@@ -294,8 +277,8 @@ class OptionLeg:
         After expiry the greeks are those of the intrinsic value: delta is the step, the
         others are 0.
         """
-        s, sigma, t, r, q, shape = _market_inputs(spot, volatility, time, rate, dividend_yield)
-        return _output_greeks(self._greeks(s, sigma, t, r, q, shape))
+        s, sigma, t, r, q, _ = _market_inputs(spot, volatility, time, rate, dividend_yield)
+        return _output_greeks(self._greeks(s, sigma, t, r, q))
 
     def payoff(self, spot: ArrayLike) -> float | FloatArray:
         """Value at expiry, ``quantity * max(S - K, 0)`` for a call, ``max(K - S, 0)`` for a put.
@@ -498,7 +481,7 @@ class Book:
         total = {n: np.zeros(shape) for n in GREEK_NAMES}
         total["delta"] = total["delta"] + self.stock
         for leg in self.legs:
-            g = leg._greeks(s, sigma, t, r, q, shape)
+            g = leg._greeks(s, sigma, t, r, q)
             for n in GREEK_NAMES:
                 total[n] = total[n] + getattr(g, n)
         return Greeks(**{n: _to_output(v) for n, v in total.items()})
