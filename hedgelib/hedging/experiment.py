@@ -46,7 +46,7 @@ from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.rules import DeltaBand, EveryNSteps, WhalleyWilmott
-from hedgelib.market.models import GBM, Paths
+from hedgelib.market.models import MarketModel, Paths
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE",
@@ -114,41 +114,34 @@ def _slice_paths(value: Any, a: int, b: int, n_times: int) -> Any:
     return value
 
 
-def _simulate_blocks(task: _Chunk) -> Paths:
-    """The chunk's paths from the model's simulate, one call per block, side by side."""
-    blocks = [
-        task.model.simulate(task.spot, task.horizon, task.n_steps, size, rng=np.random.default_rng(seed))
-        for seed, size in zip(task.seeds, task.sizes, strict=True)
-    ]
-    if len(blocks) == 1:
-        return blocks[0]
-    variance = None
-    if blocks[0].variance is not None:
-        variance = np.concatenate([b.variance for b in blocks], axis=1)
-    return Paths(blocks[0].times, np.concatenate([b.spot for b in blocks], axis=1), variance)
+def _simulate_chunk(task: _Chunk) -> Paths:
+    """The chunk's blocks, each from its own seed, side by side in one grid.
 
-
-def _simulate_gbm_chunk(task: _Chunk) -> Paths:
-    """GBM blocks written straight into the chunk's grid: no per-block copies to concatenate.
-
-    Each block's columns get exactly what ``GBM.simulate`` gives it (same stream, same
-    arithmetic), so the result is the same as :func:`_simulate_blocks`.
+    The library's models fill their column slice of the grid directly (the very digits
+    ``simulate`` gives the block); any other model's blocks are simulated and concatenated.
     """
-    spot = np.empty((task.n_steps + 1, sum(task.sizes)))
+    model, n_times, n_paths = task.model, task.n_steps + 1, sum(task.sizes)
+    blocks = zip(task.seeds, task.sizes, strict=True)
+    if not isinstance(model, MarketModel):
+        parts = [
+            model.simulate(task.spot, task.horizon, task.n_steps, size, rng=np.random.default_rng(seed))
+            for seed, size in blocks
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        variance = None
+        if parts[0].variance is not None:
+            variance = np.concatenate([p.variance for p in parts], axis=1)
+        return Paths(parts[0].times, np.concatenate([p.spot for p in parts], axis=1), variance)
+    s0, t, _, _ = model._check_run(task.spot, task.horizon, task.n_steps, n_paths, False)
+    spot = np.empty((n_times, n_paths))
+    variance = np.empty((n_times, n_paths)) if model.has_variance else None
     a = 0
-    for seed, size in zip(task.seeds, task.sizes, strict=True):
-        task.model._simulate_into(
-            spot[:, a : a + size], task.spot, task.horizon, np.random.default_rng(seed), False
-        )
+    for seed, size in blocks:
+        part = None if variance is None else variance[:, a : a + size]
+        model._simulate_into(spot[:, a : a + size], part, s0, t, np.random.default_rng(seed), False)
         a += size
-    times = np.linspace(0.0, task.horizon, task.n_steps + 1)
-    try:
-        return Paths(times, spot)
-    except HedgeLibError as exc:
-        raise HedgeLibError(
-            f"GBM simulation left the representable range ({exc}); "
-            f"the parameters or horizon are too extreme"
-        ) from None
+    return model._paths(np.linspace(0.0, t, n_times), spot, variance)
 
 
 def _run_chunk(task: _Chunk) -> dict[str, HedgeResult]:
@@ -159,10 +152,7 @@ def _run_chunk(task: _Chunk) -> dict[str, HedgeResult]:
     path's numbers do not depend on how many paths share the call, and results stay
     bit-identical for any chunking.
     """
-    if len(task.sizes) > 1 and type(task.model).simulate is GBM.simulate:
-        paths = _simulate_gbm_chunk(task)
-    else:
-        paths = _simulate_blocks(task)
+    paths = _simulate_chunk(task)
     # Recorded paths are the run's first ones, so within a chunk they lead.
     record = sum(task.records)
     results = {}

@@ -372,22 +372,42 @@ class MarketModel(ABC):
             ``(n_steps + 1, n_paths)``; ``variance`` for stochastic-volatility models.
         """
         s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
-        gen = as_rng(rng)
-        times = np.linspace(0.0, t, n + 1)
         out = np.empty((n + 1, m))
         var = np.empty((n + 1, m)) if self.has_variance else None
-        step = self._stepper(s0, t / n, m, gen, bool(antithetic))
-        out[0] = s0
-        if var is not None:
-            var[0] = step.variance
-        # Overflow for absurd parameters is reported by Paths' own check, naming spot.
+        self._simulate_into(out, var, s0, t, rng, bool(antithetic))
+        return self._paths(np.linspace(0.0, t, n + 1), out, var)
+
+    def _simulate_into(
+        self,
+        out: FloatArray,
+        variance: FloatArray | None,
+        spot: float,
+        horizon: float,
+        rng: RandomState,
+        antithetic: bool,
+    ) -> None:
+        """Fill ``out`` (and ``variance`` for stochastic-volatility models), shape
+        (n_steps + 1, n_paths), from validated arguments; the arrays may be column slices of
+        a wider grid. Overflow is left for :meth:`_paths` to report.
+
+        :meth:`simulate` fills its own arrays with it; ``run_experiment`` fills the blocks of
+        a chunk side by side in one grid, so the two get the very same digits.
+        """
+        n, m = out.shape[0] - 1, out.shape[1]
+        step = self._stepper(spot, horizon / n, m, as_rng(rng), antithetic)
+        out[0] = spot
+        if variance is not None:
+            variance[0] = step.variance
         with np.errstate(over="ignore"):
             for i in range(n):
                 step(out[i], out[i + 1])
-                if var is not None:
-                    var[i + 1] = step.variance
+                if variance is not None:
+                    variance[i + 1] = step.variance
+
+    def _paths(self, times: FloatArray, spot: FloatArray, variance: FloatArray | None) -> Paths:
+        """Wrap a filled grid in :class:`Paths`, whose check reports overflow for absurd inputs."""
         try:
-            return Paths(times, out, var)
+            return Paths(times, spot, variance)
         except HedgeLibError as exc:
             raise HedgeLibError(
                 f"{type(self).__name__} simulation left the representable range ({exc}); "
@@ -483,46 +503,6 @@ class GBM(MarketModel):
 
     def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
         return _GBMStepper(self, dt, n_paths, rng, antithetic)
-
-    def simulate(
-        self,
-        spot: float,
-        horizon: float,
-        n_steps: int,
-        n_paths: int,
-        rng: RandomState = None,
-        antithetic: bool = False,
-    ) -> Paths:
-        # Same contract and stream as MarketModel.simulate; the filling is shared with
-        # _simulate_into so that a caller's preallocated grid gets the very same digits.
-        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
-        out = np.empty((n + 1, m))
-        self._simulate_into(out, s0, t, rng, bool(antithetic))
-        try:
-            return Paths(np.linspace(0.0, t, n + 1), out)
-        except HedgeLibError as exc:
-            raise HedgeLibError(
-                f"GBM simulation left the representable range ({exc}); "
-                f"the parameters or horizon are too extreme"
-            ) from None
-
-    simulate.__doc__ = MarketModel.simulate.__doc__
-
-    def _simulate_into(
-        self, out: FloatArray, spot: float, horizon: float, rng: RandomState, antithetic: bool
-    ) -> None:
-        """Fill ``out`` (shape (n_steps + 1, n_paths), rows may be a column slice of a wider
-        grid) with validated arguments, unchecked for overflow (``Paths`` checks that).
-
-        Lets :func:`~hedgelib.hedging.experiment.run_experiment` simulate the blocks of a
-        chunk straight into one grid instead of concatenating copies.
-        """
-        n, m = out.shape[0] - 1, out.shape[1]
-        step = self._stepper(spot, horizon / n, m, as_rng(rng), antithetic)
-        out[0] = spot
-        with np.errstate(over="ignore"):
-            for i in range(n):
-                step(out[i], out[i + 1])
 
 
 # ---------------------------------------------------------------------------------------

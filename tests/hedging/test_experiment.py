@@ -482,8 +482,10 @@ def test_gbm_chunk_simulated_in_place_equals_the_concatenated_blocks():
         records=(0, 0, 0),
         setups={},
     )
-    in_place = experiment_module._simulate_gbm_chunk(task)
-    blocks = experiment_module._simulate_blocks(task)
+    in_place = experiment_module._simulate_chunk(task)
+    blocks = MODEL.simulate(100.0, 0.25, 12, 64, rng=np.random.default_rng(kids[0]))
+    rest = [MODEL.simulate(100.0, 0.25, 12, n, rng=np.random.default_rng(k)) for k, n in zip(kids[1:], (64, 40), strict=True)]
+    blocks = type(blocks)(blocks.times, np.concatenate([blocks.spot] + [b.spot for b in rest], axis=1))
     assert in_place.spot.shape == (13, 168)
     assert np.array_equal(in_place.times, blocks.times)
     assert np.array_equal(in_place.spot, blocks.spot)

@@ -435,7 +435,7 @@ def test_gbm_simulate_matches_the_generic_stepper_loop_bit_for_bit(antithetic):
 def test_gbm_simulate_into_a_column_slice_matches_simulate():
     model = GBM(0.05, 0.2)
     grid = np.full((31, 50), np.nan)
-    model._simulate_into(grid[:, 10:30], 100.0, 0.5, np.random.default_rng(4), False)
+    model._simulate_into(grid[:, 10:30], None, 100.0, 0.5, np.random.default_rng(4), False)
     paths = model.simulate(100.0, 0.5, 30, 20, rng=np.random.default_rng(4))
     assert np.array_equal(grid[:, 10:30], paths.spot)
     # the columns outside the slice are left alone
