@@ -16,7 +16,6 @@ from ui.errors import stop_on_error
 from ui.hedge_lab import (
     FIELDS,
     MAX_PATH_STEPS,
-    MODELS,
     RULES,
     SCHEMA,
     STRATEGIES,
@@ -35,7 +34,13 @@ from ui.hedge_lab import (
 )
 from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
 from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import book_in_use, link_to_option_book, market_caption, number_field
+from ui.widgets import (
+    book_in_use,
+    link_to_option_book,
+    market_caption,
+    market_model_inputs,
+    number_field,
+)
 
 st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
 ss = st.session_state
@@ -102,19 +107,7 @@ with st.form("hl_form"):
     c_model, c_hedge, c_vol, c_run = st.columns(4)
     with c_model:
         st.markdown("**Market model**")
-        _select("model", st, MODELS)
-        _number("drift_pct", st)
-        _number("vol_pct", st)
-        with st.expander("Heston parameters"):
-            for name in ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa", "heston_xi",
-                         "heston_rho"):
-                _number(name, st)
-        with st.expander("Merton jump parameters"):
-            for name in ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"):
-                _number(name, st)
-        with st.expander("GARCH parameters"):
-            _number("garch_alpha", st)
-            _number("garch_beta", st)
+        market_model_inputs("hl_")
     with c_hedge:
         st.markdown("**Hedge**")
         _select("strategy", st, STRATEGIES)

@@ -13,7 +13,7 @@ from hedgelib.charts.comparison import (
 )
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from ui.errors import stop_on_error
-from ui.hedge_lab import MODELS, STRATEGIES, zoom_range
+from ui.hedge_lab import STRATEGIES, zoom_range
 from ui.rule_comparison import (
     FIELDS,
     MAX_HEDGED_PATH_STEPS,
@@ -35,7 +35,13 @@ from ui.rule_comparison import (
 )
 from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
 from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import book_in_use, link_to_option_book, market_caption, number_field
+from ui.widgets import (
+    book_in_use,
+    link_to_option_book,
+    market_caption,
+    market_model_inputs,
+    number_field,
+)
 
 st.set_page_config(page_title="Rule Comparison", page_icon=":material/compare_arrows:", layout="wide")
 ss = st.session_state
@@ -138,20 +144,7 @@ with st.form("rc_form"):
     c_model, c_more, c_grid, c_run = st.columns(4)
     with c_model:
         st.markdown("**Market model**")
-        st.selectbox(FIELDS["model"].label, FIELDS["model"].choices, key="rc_model",
-                     format_func=MODELS.get, help=FIELDS["model"].help)
-        _number("drift_pct", st)
-        _number("vol_pct", st)
-        with st.expander("Heston parameters"):
-            for name in ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa", "heston_xi",
-                         "heston_rho"):
-                _number(name, st)
-        with st.expander("Merton jump parameters"):
-            for name in ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"):
-                _number(name, st)
-        with st.expander("GARCH parameters"):
-            _number("garch_alpha", st)
-            _number("garch_beta", st)
+        market_model_inputs("rc_")
     with c_more:
         st.markdown("**Premium and hedge option**")
         _number("pricing_vol_pct", st)

@@ -11,9 +11,16 @@ from streamlit.errors import StreamlitAPIException
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from ui.fields import Field
-from ui.hedge_lab import default_book
+from ui.hedge_lab import FIELDS, MODELS, default_book
 
-__all__ = ["OPTION_BOOK_PAGE", "book_in_use", "link_to_option_book", "market_caption", "number_field"]
+__all__ = [
+    "OPTION_BOOK_PAGE",
+    "book_in_use",
+    "link_to_option_book",
+    "market_caption",
+    "market_model_inputs",
+    "number_field",
+]
 
 OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
 
@@ -69,3 +76,22 @@ def market_caption(market: Mapping[str, float]) -> None:
         f"{100 * market['rate']:.2f}%, dividend yield {100 * market['dividend_yield']:.2f}%. "
         "Expiries in trading days (252 a year)."
     )
+
+
+def market_model_inputs(prefix: str) -> None:
+    """The simulated market's inputs (model, drift, vol and each model's parameters), drawn
+    from the Hedge Lab's fields under the page's widget prefix."""
+    f = FIELDS["model"]
+    st.selectbox(f.label, f.choices, key=prefix + "model", help=f.help or None, format_func=MODELS.get)
+    number_field(FIELDS["drift_pct"], prefix + "drift_pct")
+    number_field(FIELDS["vol_pct"], prefix + "vol_pct")
+    groups = {
+        "Heston parameters": ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa",
+                              "heston_xi", "heston_rho"),
+        "Merton jump parameters": ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"),
+        "GARCH parameters": ("garch_alpha", "garch_beta"),
+    }
+    for title, names in groups.items():
+        with st.expander(title):
+            for name in names:
+                number_field(FIELDS[name], prefix + name)
