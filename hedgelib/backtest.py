@@ -447,6 +447,7 @@ class GarchVol:
         r = np.diff(logp)
         out = np.empty(want.size)
         fit = None
+        notes: list[str] = []
         k = -1
         h = 0.0
         last = -1
@@ -456,7 +457,10 @@ class GarchVol:
                 k = int(pos[0]) + ((int(p) - int(pos[0])) // self.refit_every) * self.refit_every
                 lo = 0 if self.fit_window is None else max(0, k - self.fit_window)
                 window = pd.Series(values[lo : k + 1], index=prices.index[lo : k + 1])
-                fit = fit_garch(window, mean=self.mean, periods_per_year=self.periods_per_year)
+                fit = fit_garch(window, mean=self.mean, periods_per_year=self.periods_per_year,
+                                previous=fit)
+                if fit.warning:
+                    notes.append(f"GARCH refit on {_iso(want[j])}: {fit.warning}")
                 h = fit.next_variance
                 last = k
             # roll h_{t+1} forward through the returns between the last update and p
@@ -466,7 +470,9 @@ class GarchVol:
             last = int(p)
             now = dataclasses.replace(fit, next_variance=h, as_of=want[j])
             out[j] = now.forecast_volatility(int(horizons[j]))
-        return pd.Series(out, index=want, name="volatility")
+        series = pd.Series(out, index=want, name="volatility")
+        series.attrs["warnings"] = tuple(notes)
+        return series
 
 
 VolatilitySource = ConstantVol | ImpliedVolSeries | RealisedVol | GarchVol
@@ -526,6 +532,9 @@ class Replay:
     time_basis : {"trading", "calendar"}
     volatility_label : str
         Where the volatility came from, for display.
+    warnings : tuple of str
+        Notes from the volatility source (e.g. a GARCH refit accepted without a clean
+        optimizer convergence).
     """
 
     result: HedgeResult
@@ -539,6 +548,7 @@ class Replay:
     end: pd.Timestamp
     time_basis: str
     volatility_label: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def pnl(self) -> float:
@@ -840,6 +850,7 @@ def replay(
     vol_series = source.volatility_on(prices, dates, remaining_years=np.maximum(expiry - times, 0.0))
     if not isinstance(vol_series, pd.Series) or len(vol_series) != len(dates):
         raise HedgeLibError(f"volatility source {source!r} must give one value per date")
+    source_notes = tuple(vol_series.attrs.get("warnings", ()))
     sig = check_positive(vol_series.to_numpy(dtype=np.float64, na_value=np.nan), "volatility")
     vol_series = pd.Series(sig, index=pd.DatetimeIndex(dates, name="date"), name="volatility")
 
@@ -899,6 +910,7 @@ def replay(
         end=dates[-1],
         time_basis=time_basis,
         volatility_label=str(getattr(source, "label", type(source).__name__)),
+        warnings=source_notes,
     )
 
 
@@ -1188,6 +1200,7 @@ def rolling_programme(
             skipped.append(idx[i])
         else:
             replays.append(rp)
+            notes.extend(rp.warnings)
         if progress is not None:
             progress(done, total)
     if skipped:

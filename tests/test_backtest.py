@@ -286,10 +286,15 @@ def test_replay_attribution_closes_on_random_paths(sigma, moneyness, quantity, s
 # ---------------------------------------------------------------------------------------
 
 
-def _garbage_after(prices: pd.Series, t: pd.Timestamp, seed: int = 7) -> pd.Series:
+def _other_path_after(prices: pd.Series, t: pd.Timestamp, seed: int = 7) -> pd.Series:
+    """The same closes up to t, then a different but plausible path: daily log returns
+    drawn at twice the series' own volatility, from another seed. A model can digest it (a
+    GARCH refit on it converges), and it differs from what really happened after t."""
     out = prices.copy()
     later = out.index > t
-    out[later] = np.random.default_rng(seed).uniform(1.0, 1e4, int(later.sum()))
+    r = np.diff(np.log(prices.loc[:t].to_numpy()))
+    draws = np.random.default_rng(seed).normal(0.0, 2.0 * r.std(), int(later.sum()))
+    out[later] = float(prices.loc[t]) * np.exp(np.cumsum(draws))
     return out
 
 
@@ -300,10 +305,11 @@ def test_garch_forecast_ignores_data_after_its_date(spx):
     spec = GarchVol(refit_every=10, horizon_days=21, fit_window=500)
     full = spec.volatility_on(prices, dates)
     cut = spec.volatility_on(prices.loc[:t], dates[dates <= t])
-    junk = spec.volatility_on(_garbage_after(prices, t), dates)
+    other = spec.volatility_on(_other_path_after(prices, t), dates)
     np.testing.assert_array_equal(cut.to_numpy(), full.loc[:t].to_numpy())
-    np.testing.assert_array_equal(junk.loc[:t].to_numpy(), full.loc[:t].to_numpy())
-    assert not np.allclose(junk.loc[t:].to_numpy()[1:], full.loc[t:].to_numpy()[1:])
+    np.testing.assert_array_equal(other.loc[:t].to_numpy(), full.loc[:t].to_numpy())
+    # after t the other path (twice as volatile) does move the forecast
+    assert not np.allclose(other.loc[t:].to_numpy()[1:], full.loc[t:].to_numpy()[1:])
 
 
 def test_garch_refit_and_rolled_recursion_match_direct_fits(spx):
@@ -343,9 +349,9 @@ def test_realised_vol_ignores_data_after_its_date(spx):
     spec = RealisedVol(window=21)
     full = spec.volatility_on(prices, dates)
     cut = spec.volatility_on(prices.loc[:t], dates[dates <= t])
-    junk = spec.volatility_on(_garbage_after(prices, t), dates)
+    other = spec.volatility_on(_other_path_after(prices, t), dates)
     np.testing.assert_array_equal(cut.to_numpy(), full.loc[:t].to_numpy())
-    np.testing.assert_array_equal(junk.loc[:t].to_numpy(), full.loc[:t].to_numpy())
+    np.testing.assert_array_equal(other.loc[:t].to_numpy(), full.loc[:t].to_numpy())
     # oracle: the library's rolling estimator on data up to t
     assert full.loc[t] == pytest.approx(float(realised_volatility(prices.loc[:t], window=21).iloc[-1]), rel=1e-12)
 

@@ -198,6 +198,9 @@ class GarchFit:
         Returns used.
     periods_per_year : int
         Trading days per year used to annualise.
+    warning : str
+        Empty for a clean convergence; else why the fit was accepted anyway (see
+        :func:`fit_garch`).
 
     Notes
     -----
@@ -219,6 +222,7 @@ class GarchFit:
     log_likelihood: float
     n_observations: int
     periods_per_year: int = TRADING_DAYS_PER_YEAR
+    warning: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -254,8 +258,10 @@ class GarchFit:
         p = self.persistence
         pk = p**k
         # E[h_{T+1+j}] = omega (1 + p + ... + p^{j-1}) + p^j h_{T+1}; equal to
-        # hbar + p^j (h_{T+1} - hbar) when p < 1, and linear growth when p == 1.
-        geometric = k if p == 1.0 else (1.0 - pk) / (1.0 - p)
+        # hbar + p^j (h_{T+1} - hbar) when p < 1, and linear growth when p == 1. The sum is
+        # (p^j - 1) / (p - 1), written with expm1 and log1p so that it keeps its digits for
+        # p within rounding of 1, where a fit on the stationarity bound lands.
+        geometric = k if p == 1.0 else np.expm1(k * math.log1p(p - 1.0)) / (p - 1.0)
         return self.omega * geometric + pk * self.next_variance
 
     def forecast_volatility(
@@ -326,6 +332,70 @@ class GarchFit:
         )
 
 
+# Starting (alpha, beta) pairs tried, with variance targeting, when a fit fails: the usual
+# daily-equity region first, then lower persistence and a nearly integrated one.
+_GARCH_STARTS = ((0.05, 0.90), (0.10, 0.85), (0.03, 0.96), (0.15, 0.70), (0.20, 0.40))
+
+
+def _admissible(res: Any) -> bool:
+    p = res.params
+    omega, alpha, beta = float(p["omega"]), float(p["alpha[1]"]), float(p["beta[1]"])
+    return (
+        math.isfinite(float(res.loglikelihood))
+        and np.isfinite(p.to_numpy()).all()
+        and omega > 0
+        and alpha >= 0
+        and beta >= 0
+        and alpha + beta < 1
+    )
+
+
+def _optimise(model: Any, starting_values: np.ndarray | None) -> Any:
+    """One maximum-likelihood run of ``arch`` from the given start (None: its own)."""
+    from arch.utility.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # Non-convergence is read from the result's flag by the caller.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(disp="off", show_warning=False, starting_values=starting_values)
+
+
+def _fit_with_retries(model: Any, mean: str, previous: GarchFit | None) -> tuple[Any, str]:
+    """The first clean fit over a list of starts, else the best admissible one with a warning.
+
+    Returns ``(result, warning)``; ``(None, reason)`` when nothing admissible was found.
+    """
+    res = _optimise(model, None)
+    if res.convergence_flag == 0:
+        return res, ""
+    y = np.asarray(model.y, dtype=np.float64)
+    mu = float(y.mean()) if mean == "constant" else 0.0
+    var = float(np.var(y - mu))
+    starts = []
+    if previous is not None:
+        starts.append((100.0 * previous.mean_return, 1e4 * previous.omega, previous.alpha, previous.beta))
+    starts += [(mu, max(var * (1.0 - a - b), 1e-8), a, b) for a, b in _GARCH_STARTS]
+    tried = [res]
+    for start in starts:
+        values = np.array(start if mean == "constant" else start[1:], dtype=np.float64)
+        res = _optimise(model, values)
+        if res.convergence_flag == 0:
+            return res, ""
+        tried.append(res)
+    usable = [r for r in tried if _admissible(r)]
+    flags = sorted({int(r.convergence_flag) for r in tried})
+    if not usable:
+        return None, (
+            f"{len(tried)} starting points all ended with optimizer flags {flags} and no "
+            "admissible parameters"
+        )
+    best = max(usable, key=lambda r: float(r.loglikelihood))
+    return best, (
+        f"the optimizer did not report convergence from any of {len(tried)} starting points "
+        f"(flags {flags}); the admissible fit with the highest likelihood is used"
+    )
+
+
 def fit_garch(
     prices: Any,
     *,
@@ -333,6 +403,7 @@ def fit_garch(
     start: Any = None,
     mean: Literal["constant", "zero"] = "constant",
     periods_per_year: int = TRADING_DAYS_PER_YEAR,
+    previous: GarchFit | None = None,
 ) -> GarchFit:
     """Fit a Gaussian GARCH(1,1) to daily log returns by maximum likelihood (``arch``).
 
@@ -350,16 +421,35 @@ def fit_garch(
         Constant mean return, or none.
     periods_per_year : int, default 252
         Trading days per year, for annualising.
+    previous : GarchFit, optional
+        An earlier fit (say, of the window a refit ago): its parameters are the first
+        starting point tried should the optimizer fail from ``arch``'s own.
 
     Returns
     -------
     GarchFit
+        ``warning`` is empty for a clean convergence; otherwise it says which optimizer flag
+        the accepted (admissible) fit ended with.
+
+    Raises
+    ------
+    HedgeLibError
+        Too few returns, or no starting point gives a fit with a finite likelihood and
+        admissible parameters.
 
     Notes
     -----
     ``arch`` fits percent returns (``100 r``) for numerical stability; the parameters are
     rescaled to decimal units (``omega / 1e4``, ``mu / 100``). At least 100 returns are
-    required. References: Bollerslev (1986); Sheppard, K., ``arch`` documentation.
+    required. A quasi-Newton optimizer can stop short on a flat or awkward likelihood, and
+    where it does depends on the machine's floating point, so a failed start is retried from
+    ``previous``, a variance-targeting start (:math:`\\alpha = 0.05, \\beta = 0.90`,
+    :math:`\\omega = (1 - \\alpha - \\beta)\\,\\mathrm{var}(r)`) and a small grid of
+    :math:`(\\alpha, \\beta)` with the same targeting. The first clean convergence wins; if
+    none converges, the admissible end point (:math:`\\omega > 0`, :math:`\\alpha, \\beta
+    \\ge 0`, :math:`\\alpha + \\beta < 1`, finite likelihood) with the highest likelihood is
+    accepted with a warning. References: Bollerslev (1986); Sheppard, K., ``arch``
+    documentation; Francq and Zakoian (2019), *GARCH Models*, 2nd ed., ch. 7.
 
     Examples
     --------
@@ -370,12 +460,13 @@ def fit_garch(
     True
     """
     from arch import arch_model
-    from arch.utility.exceptions import ConvergenceWarning
 
     s = _price_series(prices)
     ppy = check_int(periods_per_year, "periods_per_year")
     if mean not in ("constant", "zero"):
         raise HedgeLibError(f"mean must be 'constant' or 'zero', got {mean!r}")
+    if previous is not None and not isinstance(previous, GarchFit):
+        raise HedgeLibError(f"previous must be a GarchFit or None, got {type(previous).__name__}")
     try:
         window = s.loc[start:as_of]
     except (TypeError, KeyError, ValueError) as exc:
@@ -398,14 +489,10 @@ def fit_garch(
         dist="normal",
         rescale=False,
     )
-    with warnings.catch_warnings():
-        # Non-convergence is checked below and raised as a HedgeLibError.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        res = model.fit(disp="off", show_warning=False)
-    if res.convergence_flag != 0:
+    res, warning = _fit_with_retries(model, mean, previous)
+    if res is None:
         raise HedgeLibError(
-            f"the GARCH fit of prices up to as_of={window.index[-1]!r} did not converge "
-            f"(optimizer flag {res.convergence_flag})"
+            f"the GARCH fit of prices up to as_of={window.index[-1]!r} did not converge: {warning}"
         )
     params = res.params
     mu_pct = float(params["mu"]) if mean == "constant" else 0.0
@@ -414,6 +501,11 @@ def fit_garch(
         float(params["alpha[1]"]),
         float(params["beta[1]"]),
     )
+    if not warning and alpha + beta >= 1.0:
+        warning = (
+            f"alpha + beta = {alpha + beta:.12g} is on the stationarity bound (an integrated "
+            "GARCH): the variance has no long-run level and forecasts grow with the horizon"
+        )
     h_last = float(res.conditional_volatility.iloc[-1]) ** 2
     eps_last = float(res.resid.iloc[-1])
     next_var_pct = omega_pct + alpha * eps_last**2 + beta * h_last
@@ -431,4 +523,5 @@ def fit_garch(
         log_likelihood=float(res.loglikelihood),
         n_observations=int(res.nobs),
         periods_per_year=ppy,
+        warning=warning,
     )

@@ -227,3 +227,106 @@ def test_fit_garch_validation(spx):
         fit_garch(spx, mean="ar1")
     with pytest.raises(HedgeLibError, match="prices must be positive"):
         fit_garch(-spx)
+
+
+# --------------------------------------------------------------------------- robust fitting
+
+
+def _windows(n_prices: int, length: int, count: int) -> list[int]:
+    """``count`` window ends spread evenly over a series (deterministic sample)."""
+    return [int(x) for x in np.linspace(length, n_prices - 1, count)]
+
+
+@pytest.mark.parametrize("key", ["sp500", "nasdaq", "wti"])
+@pytest.mark.parametrize("length", [500, 1000])
+def test_fit_garch_fits_every_sampled_window_of_the_bundled_series(key, length):
+    # 35 windows per series and length, 210 in all, spread over 1999-2018 (WTI 1986-2019):
+    # calm years, 2000-02, 2008, oil's 2014-16 slump. Every one must give a usable model,
+    # whatever the optimizer does from its first start on this machine.
+    from hedgelib.market.data import load_bundled
+
+    prices = load_bundled(key).prices
+    for end in _windows(len(prices), length, 35):
+        fit = fit_garch(prices.iloc[end - length : end + 1])
+        assert fit.n_observations == length
+        assert fit.omega > 0 and fit.alpha >= 0 and fit.beta >= 0, (key, end, fit)
+        # On the stationarity bound (WTI around the 1990 Gulf war) the fit says so.
+        assert fit.persistence < 1.0 or "stationarity bound" in fit.warning, (key, end, fit)
+        assert fit.persistence < 1.0 + 1e-9, (key, end, fit)
+        assert math.isfinite(fit.log_likelihood) and math.isfinite(fit.next_variance)
+
+
+class _Flagged:
+    """An ``arch`` result seen through a different optimizer flag."""
+
+    def __init__(self, result, flag):
+        self._result = result
+        self.convergence_flag = flag
+
+    def __getattr__(self, name):
+        return getattr(self._result, name)
+
+
+def _scripted_optimiser(monkeypatch, flags):
+    """Make the n-th optimizer run report ``flags[n]`` (the real run's flag once they run
+    out); record the starting values of every run."""
+    import hedgelib.market.calibrate as calibrate
+
+    real = calibrate._optimise
+    starts = []
+
+    def fake(model, starting_values):
+        res = real(model, starting_values)
+        starts.append(None if starting_values is None else np.array(starting_values))
+        n = len(starts) - 1
+        return _Flagged(res, flags[n]) if n < len(flags) else res
+
+    monkeypatch.setattr(calibrate, "_optimise", fake)
+    return starts
+
+
+def test_fit_garch_retries_from_the_previous_fit_after_a_failure(spx, monkeypatch):
+    window = spx.loc["2010-01-01":"2012-12-31"]
+    previous = fit_garch(spx.loc["2009-06-01":"2012-06-30"])
+    clean = fit_garch(window)
+    starts = _scripted_optimiser(monkeypatch, [8])  # the first run fails, like flag 8 did
+    fit = fit_garch(window, previous=previous)
+    assert fit.warning == ""
+    assert starts[0] is None and len(starts) == 2
+    # the retry starts from the previous fit, in arch's percent units
+    np.testing.assert_allclose(
+        starts[1], [100 * previous.mean_return, 1e4 * previous.omega, previous.alpha, previous.beta]
+    )
+    # and lands on the same maximum as the clean fit
+    assert fit.log_likelihood == pytest.approx(clean.log_likelihood, abs=1e-4)
+    assert fit.alpha + fit.beta == pytest.approx(clean.alpha + clean.beta, abs=1e-3)
+
+
+def test_fit_garch_without_previous_retries_from_variance_targeting(spx, monkeypatch):
+    window = spx.loc["2010-01-01":"2012-12-31"]
+    starts = _scripted_optimiser(monkeypatch, [8])
+    fit = fit_garch(window)
+    assert fit.warning == "" and len(starts) == 2
+    r = 100 * np.diff(np.log(window.to_numpy()))
+    mu, var = r.mean(), np.var(r - r.mean())
+    np.testing.assert_allclose(starts[1], [mu, var * (1 - 0.05 - 0.90), 0.05, 0.90])
+
+
+def test_fit_garch_accepts_an_admissible_fit_without_convergence_with_a_warning(spx, monkeypatch):
+    window = spx.loc["2010-01-01":"2012-12-31"]
+    starts = _scripted_optimiser(monkeypatch, [9] * 20)  # no run ever reports convergence
+    fit = fit_garch(window)
+    assert len(starts) == 6  # arch's own start, then the five of the grid
+    assert "flags [9]" in fit.warning and "highest likelihood" in fit.warning
+    assert fit.persistence < 1 and fit.omega > 0
+
+
+def test_fit_garch_raises_when_no_start_gives_admissible_parameters(spx, monkeypatch):
+    import hedgelib.market.calibrate as calibrate
+
+    _scripted_optimiser(monkeypatch, [4] * 20)
+    monkeypatch.setattr(calibrate, "_admissible", lambda res: False)
+    with pytest.raises(HedgeLibError, match=r"as_of=.*2012-12-31.*did not converge.*flags \[4\]"):
+        fit_garch(spx.loc["2010-01-01":"2012-12-31"])
+    with pytest.raises(HedgeLibError, match="previous must be a GarchFit"):
+        fit_garch(spx.loc["2010-01-01":"2012-12-31"], previous=(0.1, 0.8))
