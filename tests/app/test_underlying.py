@@ -34,107 +34,107 @@ def _csv(n: int = 40, start: str = "2021-03-01") -> bytes:
 
 
 @pytest.fixture
-def page(app_test):
+def underlying(app_test):
     at = app_test(PAGE)
     at.run()
     assert not at.exception
     return at
 
 
-def test_default_source_is_the_sp500_2014_2018_with_vix(page):
-    assert not page.error
+def test_default_source_is_the_sp500_2014_2018_with_vix(underlying):
+    assert not underlying.error
     hist = load_bundled("sp500", "2014-01-01", "2018-12-31")
-    m = _metrics(page)
+    m = _metrics(underlying)
     assert m["Rows (daily closes)"] == f"{len(hist):,}"
     assert m["First date"] == "2014-01-02" and m["Last date"] == "2018-12-31"
     assert _pct(m["Realised volatility"]) == pytest.approx(100 * realised_volatility(hist.prices), abs=0.005)
     assert _pct(m["Annual drift"]) == pytest.approx(100 * estimate_gbm(hist.prices).drift, abs=0.005)
-    banner = page.info[0].value
+    banner = underlying.info[0].value
     assert banner.startswith("Source in use: **S&P 500") and "2014-01-02 to 2018-12-31" in banner
     # Price chart and the 21-day realised volatility against the VIX.
-    assert _chart_traces(page) == [["S&P 500"], ["Realised, 21-day", "VIX (implied, 30 days)",
+    assert _chart_traces(underlying) == [["S&P 500"], ["Realised, 21-day", "VIX (implied, 30 days)",
                                                  "Whole-period realised volatility"]]
-    assert page.session_state[SOURCE_KEY]["kind"] == "bundled"
-    assert len(page.latex) >= 4
-    takeaway = page.expander[0].info[0].value
+    assert underlying.session_state[SOURCE_KEY]["kind"] == "bundled"
+    assert len(underlying.latex) >= 4
+    takeaway = underlying.expander[0].info[0].value
     assert takeaway.startswith("Takeaway: S&P 500") and "VIX" in takeaway
 
 
 @pytest.mark.parametrize("key", ["sp500", "nasdaq", "vix", "wti"])
-def test_each_bundled_series_loads_and_shows_its_range(page, key):
-    page.selectbox(key="ul_src_bundled").select(key).run()
-    page.selectbox(key="ul_src_window").select("Whole history").run()
-    assert not page.exception and not page.error
+def test_each_bundled_series_loads_and_shows_its_range(underlying, key):
+    underlying.selectbox(key="ul_src_bundled").select(key).run()
+    underlying.selectbox(key="ul_src_window").select("Whole history").run()
+    assert not underlying.exception and not underlying.error
     row = list_bundled().set_index("key").loc[key]
-    m = _metrics(page)
+    m = _metrics(underlying)
     assert m["First date"] == str(row["first_date"].date())
     assert m["Last date"] == str(row["last_date"].date())
     assert m["Rows (daily closes)"] == f"{row['rows']:,}"
-    assert f"{row['first_date'].date()} to {row['last_date'].date()}" in page.info[0].value
-    assert page.session_state[SOURCE_KEY]["history"]["key"] == key
+    assert f"{row['first_date'].date()} to {row['last_date'].date()}" in underlying.info[0].value
+    assert underlying.session_state[SOURCE_KEY]["history"]["key"] == key
 
 
-def test_window_preset_and_rolling_window(page):
-    page.selectbox(key="ul_src_window").select("2008 (financial crisis)").run()
-    page.select_slider(key="ul_vol_window").set_value(63).run()
-    assert not page.exception and not page.error
+def test_window_preset_and_rolling_window(underlying):
+    underlying.selectbox(key="ul_src_window").select("2008 (financial crisis)").run()
+    underlying.select_slider(key="ul_vol_window").set_value(63).run()
+    assert not underlying.exception and not underlying.error
     hist = load_bundled("sp500", "2008-01-01", "2008-12-31")
-    m = _metrics(page)
+    m = _metrics(underlying)
     assert (m["First date"], m["Last date"]) == ("2008-01-02", "2008-12-31")
     assert _pct(m["Realised volatility"]) == pytest.approx(100 * realised_volatility(hist.prices), abs=0.005)
     # No VIX in 2008 (the bundled one starts in 2014): the chart says realised only.
-    assert _chart_traces(page)[1] == ["Realised, 63-day", "Whole-period realised volatility"]
-    assert any("No VIX here" in c.value for c in page.caption)
+    assert _chart_traces(underlying)[1] == ["Realised, 63-day", "Whole-period realised volatility"]
+    assert any("No VIX here" in c.value for c in underlying.caption)
 
 
-def test_picker_switches_between_all_four_kinds(page):
+def test_picker_switches_between_all_four_kinds(underlying):
     for kind in ["yahoo", "csv", "model", "bundled", "model", "yahoo", "bundled"]:
-        page.radio(key="ul_src_kind").set_value(kind).run()
-        assert not page.exception, kind
-        assert page.info[0].value.startswith("Source in use:"), kind
-    assert page.session_state[SOURCE_KEY]["kind"] == "bundled"
+        underlying.radio(key="ul_src_kind").set_value(kind).run()
+        assert not underlying.exception, kind
+        assert underlying.info[0].value.startswith("Source in use:"), kind
+    assert underlying.session_state[SOURCE_KEY]["kind"] == "bundled"
 
 
-def test_yahoo_offline_is_a_clear_error_and_the_page_keeps_working(page):
-    page.radio(key="ul_src_kind").set_value("yahoo").run()
+def test_yahoo_offline_is_a_clear_error_and_the_page_keeps_working(underlying):
+    underlying.radio(key="ul_src_kind").set_value("yahoo").run()
     # Nothing is downloaded until the button is pressed.
-    assert not page.error and YAHOO_KEY not in page.session_state
-    page.text_input(key="ul_src_ticker").input("AAPL").run()
-    page.button(key="ul_src_yahoo_go").click().run()
-    assert not page.exception
-    assert len(page.error) == 1
-    message = page.error[0].value
+    assert not underlying.error and YAHOO_KEY not in underlying.session_state
+    underlying.text_input(key="ul_src_ticker").input("AAPL").run()
+    underlying.button(key="ul_src_yahoo_go").click().run()
+    assert not underlying.exception
+    assert len(underlying.error) == 1
+    message = underlying.error[0].value
     assert "offline" in message and "bundled data" in message and "AAPL" in message
-    # The previous source stays in use and the page still draws it.
-    assert _metrics(page)["First date"] == "2014-01-02"
-    assert page.session_state[SOURCE_KEY]["kind"] == "bundled"
+    # The previous source stays in use and the underlying still draws it.
+    assert _metrics(underlying)["First date"] == "2014-01-02"
+    assert underlying.session_state[SOURCE_KEY]["kind"] == "bundled"
 
 
-def test_bad_csv_shows_an_error_not_a_traceback(page):
-    page.radio(key="ul_src_kind").set_value("csv").run()
+def test_bad_csv_shows_an_error_not_a_traceback(underlying):
+    underlying.radio(key="ul_src_kind").set_value("csv").run()
     bad = b"Date,Close\n2021-01-04,100\n2021-01-05,abc\n"
-    page.file_uploader(key="ul_src_csv").set_value(("bad.csv", bad, "text/csv")).run()
-    assert not page.exception
-    assert len(page.error) == 1
-    assert "bad.csv" in page.error[0].value and "line 3" in page.error[0].value
-    assert CSV_KEY not in page.session_state
-    assert page.session_state[SOURCE_KEY]["kind"] == "bundled"
+    underlying.file_uploader(key="ul_src_csv").set_value(("bad.csv", bad, "text/csv")).run()
+    assert not underlying.exception
+    assert len(underlying.error) == 1
+    assert "bad.csv" in underlying.error[0].value and "line 3" in underlying.error[0].value
+    assert CSV_KEY not in underlying.session_state
+    assert underlying.session_state[SOURCE_KEY]["kind"] == "bundled"
 
 
-def test_good_csv_is_used_and_survives_a_page_switch(page, app_test):
-    page.radio(key="ul_src_kind").set_value("csv").run()
-    page.file_uploader(key="ul_src_csv").set_value(("my_prices.csv", _csv(), "text/csv")).run()
-    assert not page.exception and not page.error
-    m = _metrics(page)
+def test_good_csv_is_used_and_survives_a_page_switch(underlying, app_test):
+    underlying.radio(key="ul_src_kind").set_value("csv").run()
+    underlying.file_uploader(key="ul_src_csv").set_value(("my_prices.csv", _csv(), "text/csv")).run()
+    assert not underlying.exception and not underlying.error
+    m = _metrics(underlying)
     assert m["Rows (daily closes)"] == "40" and m["First date"] == "2021-03-01"
-    assert "my_prices" in page.info[0].value and "2021-03-01 to 2021-04-23" in page.info[0].value
-    assert page.session_state[SOURCE_KEY]["history"]["filename"] == "my_prices.csv"
+    assert "my_prices" in underlying.info[0].value and "2021-03-01 to 2021-04-23" in underlying.info[0].value
+    assert underlying.session_state[SOURCE_KEY]["history"]["filename"] == "my_prices.csv"
 
-    # Another page (or this one after a switch) starts with no widget state at all: the
+    # Another underlying (or this one after a switch) starts with no widget state at all: the
     # kept bytes and the description rebuild the same source.
     other = app_test(PAGE)
     for key in (SOURCE_KEY, CSV_KEY):
-        other.session_state[key] = page.session_state[key]
+        other.session_state[key] = underlying.session_state[key]
     other.run()
     assert not other.exception and not other.error
     assert _metrics(other)["Rows (daily closes)"] == "40"
@@ -142,67 +142,67 @@ def test_good_csv_is_used_and_survives_a_page_switch(page, app_test):
     assert any("uploaded earlier: my_prices.csv" in c.value for c in other.sidebar.caption)
 
 
-def test_calibrate_gbm_and_garch_from_sp500_in_2008(page):
-    page.selectbox(key="ul_src_window").select("2008 (financial crisis)").run()
-    page.radio(key="ul_src_kind").set_value("model").run()
-    page.button(key="ul_src_calibrate").click().run()
-    assert not page.exception and not page.error
+def test_calibrate_gbm_and_garch_from_sp500_in_2008(underlying):
+    underlying.selectbox(key="ul_src_window").select("2008 (financial crisis)").run()
+    underlying.radio(key="ul_src_kind").set_value("model").run()
+    underlying.button(key="ul_src_calibrate").click().run()
+    assert not underlying.exception and not underlying.error
     prices = load_bundled("sp500", "2008-01-01", "2008-12-31").prices
     gbm = estimate_gbm(prices)
-    model = page.session_state[SOURCE_KEY]["model"]
+    model = underlying.session_state[SOURCE_KEY]["model"]
     assert model["name"] == "GBM"
     assert model["params"]["GBM"]["volatility"] == pytest.approx(gbm.volatility, rel=1e-12)
     assert model["drift"] == pytest.approx(gbm.drift, rel=1e-12)
     assert model["spot"] == pytest.approx(prices.iloc[-1])
-    assert "calibrated to S&P 500 from 2008-01-02 to 2008-12-31" in page.info[0].value
-    assert "edited since" not in page.info[0].value
+    assert "calibrated to S&P 500 from 2008-01-02 to 2008-12-31" in underlying.info[0].value
+    assert "edited since" not in underlying.info[0].value
 
-    page.selectbox(key="ul_src_model").select("GARCH").run()
-    page.button(key="ul_src_calibrate").click().run()
-    assert not page.exception and not page.error
+    underlying.selectbox(key="ul_src_model").select("GARCH").run()
+    underlying.button(key="ul_src_calibrate").click().run()
+    assert not underlying.exception and not underlying.error
     fitted = fit_garch(prices).to_model()
-    p = page.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]
+    p = underlying.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]
     assert p["alpha"] == pytest.approx(fitted.alpha, rel=1e-9)
     assert p["beta"] == pytest.approx(fitted.beta, rel=1e-9)
     assert p["volatility"] == pytest.approx(fitted.long_run_volatility, rel=1e-9)
     assert p["initial_volatility"] ** 2 / 252 == pytest.approx(fitted.start_variance, rel=1e-9)
-    assert page.session_state[SOURCE_KEY]["model"]["drift"] == pytest.approx(fitted.drift, rel=1e-9)
-    assert _pct(_metrics(page)["Model long-run volatility"]) == pytest.approx(
+    assert underlying.session_state[SOURCE_KEY]["model"]["drift"] == pytest.approx(fitted.drift, rel=1e-9)
+    assert _pct(_metrics(underlying)["Model long-run volatility"]) == pytest.approx(
         100 * fitted.long_run_volatility, abs=0.005)
-    assert "edited since" not in page.info[0].value
+    assert "edited since" not in underlying.info[0].value
 
 
-def test_simulated_source_shows_the_fan_chart(page):
-    page.radio(key="ul_src_kind").set_value("model").run()
-    assert not page.exception and not page.error
-    traces = _chart_traces(page)
+def test_simulated_source_shows_the_fan_chart(underlying):
+    underlying.radio(key="ul_src_kind").set_value("model").run()
+    assert not underlying.exception and not underlying.error
+    traces = _chart_traces(underlying)
     assert len(traces) == 1
     assert traces[0][-5:] == ["5%", "5%-95%", "25%", "25%-75%", "Median"]
     assert traces[0].count("Sample paths") == 12
-    m = _metrics(page)
+    m = _metrics(underlying)
     assert _pct(m["Model long-run volatility"]) == pytest.approx(20.0)
     # 1000 GBM paths of 252 daily steps at 20%: each path's realised volatility has a
     # standard error of about 0.2 / sqrt(2 * 251) = 0.9 points; their mean, 0.9 / sqrt(1000).
     assert _pct(m["Mean realised volatility of the paths"]) == pytest.approx(20.0, abs=3 * 0.9 / 1000**0.5 + 0.01)
-    assert page.expander[0].info[0].value.startswith("Takeaway: after 252 trading days")
+    assert underlying.expander[0].info[0].value.startswith("Takeaway: after 252 trading days")
 
 
-def test_model_parameters_and_simulation_caps(page):
-    page.radio(key="ul_src_kind").set_value("model").run()
-    page.selectbox(key="ul_src_model").select("Heston").run()
-    assert not page.exception and not page.error
-    assert page.session_state[SOURCE_KEY]["model"]["name"] == "Heston"
-    page.selectbox(key="ul_src_model").select("GARCH").run()
-    page.number_input(key="ul_src_GARCH_beta").set_value(0.95).run()
-    assert not page.exception
-    assert ["alpha + beta must be < 1" in e.value for e in page.error] == [True]
-    assert page.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]["beta"] == pytest.approx(0.90)
-    page.number_input(key="ul_src_GARCH_beta").set_value(0.9).run()
-    page.number_input(key="ul_n_paths").set_value(5000)
-    page.number_input(key="ul_n_steps").set_value(2520)
-    next(b for b in page.button if b.label == "Simulate").click().run()
-    assert not page.exception
-    assert [e.value for e in page.error] == [
+def test_model_parameters_and_simulation_caps(underlying):
+    underlying.radio(key="ul_src_kind").set_value("model").run()
+    underlying.selectbox(key="ul_src_model").select("Heston").run()
+    assert not underlying.exception and not underlying.error
+    assert underlying.session_state[SOURCE_KEY]["model"]["name"] == "Heston"
+    underlying.selectbox(key="ul_src_model").select("GARCH").run()
+    underlying.number_input(key="ul_src_GARCH_beta").set_value(0.95).run()
+    assert not underlying.exception
+    assert ["alpha + beta must be < 1" in e.value for e in underlying.error] == [True]
+    assert underlying.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]["beta"] == pytest.approx(0.90)
+    underlying.number_input(key="ul_src_GARCH_beta").set_value(0.9).run()
+    underlying.number_input(key="ul_n_paths").set_value(5000)
+    underlying.number_input(key="ul_n_steps").set_value(2520)
+    next(b for b in underlying.button if b.label == "Simulate").click().run()
+    assert not underlying.exception
+    assert [e.value for e in underlying.error] == [
         "Simulation: paths x steps is capped at 1,000,000 on this page, got 5,000 x 2,520 = "
         "12,600,000: fewer paths or fewer steps"
     ]

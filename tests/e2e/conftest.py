@@ -58,6 +58,13 @@ def browser_type_launch_args() -> dict:
 
 
 @pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: tests open full addresses from :func:`app_url`. Defined here so that
+    the plugins' own ``base_url`` fixtures (and their deprecation warnings) are not used."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
 
@@ -82,6 +89,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "--server.port", str(port),
                 "--server.headless", "true",
                 "--browser.gatherUsageStats", "false",
+                # The server under test must not react to files changing during a run (an
+                # editor saving, a test writing): a "source changed" prompt would stall it.
+                "--server.fileWatcherType", "none",
+                "--server.runOnSave", "false",
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
