@@ -22,9 +22,11 @@ errors                    bad input raises :class:`HedgeLibError` naming the arg
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from hedgelib._typing import FloatArray, OptionKind
 
@@ -39,12 +41,16 @@ __all__ = [
     "HedgeLibError",
     "as_array",
     "as_rng",
+    "check_date",
+    "check_date_range",
     "check_in_range",
     "check_int",
     "check_kind",
     "check_finite",
     "check_non_negative",
     "check_positive",
+    "check_scalar",
+    "iso_date",
     "kind_sign",
 ]
 
@@ -172,3 +178,55 @@ def as_rng(rng: Any) -> np.random.Generator:
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and int(rng) >= 0:
         return np.random.default_rng(int(rng))
     raise HedgeLibError(f"rng must be None, a non-negative int seed or a numpy Generator, got {rng!r}")
+
+
+def check_scalar(
+    value: Any, name: str, check: Callable[[Any, str], FloatArray] = check_finite
+) -> float:
+    """Return ``value`` as a Python float after ``check`` and checking it is one number.
+
+    >>> check_scalar(0.2, "volatility", check_positive)
+    0.2
+    """
+    arr = check(value, name)
+    if arr.ndim != 0:
+        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
+    return float(arr)
+
+
+def check_date(value: Any, name: str) -> pd.Timestamp:
+    """A date argument as a tz-naive midnight ``Timestamp``, or a HedgeLibError naming it.
+
+    >>> check_date("2018-02-05 15:30", "start").isoformat()
+    '2018-02-05T00:00:00'
+    """
+    if value is None or isinstance(value, bool | int | float | np.number):
+        # pandas would read a bare number as nanoseconds since 1970: never what was meant.
+        raise HedgeLibError(f"{name} must be a date such as '2020-01-31', got {value!r}")
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        raise HedgeLibError(f"{name} must be a date such as '2020-01-31', got {value!r}") from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise HedgeLibError(f"{name} must be a date such as '2020-01-31', got {value!r}")
+    if ts.tzinfo is not None:
+        # The local calendar date is what a daily close belongs to.
+        ts = ts.tz_localize(None)
+    return ts.normalize()
+
+
+def check_date_range(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``start`` and ``end`` (each optional) as dates, refusing a start after the end."""
+    lo = None if start is None else check_date(start, "start")
+    hi = None if end is None else check_date(end, "end")
+    if lo is not None and hi is not None and lo > hi:
+        raise HedgeLibError(
+            f"start must not be after end, got start={lo.date().isoformat()} and "
+            f"end={hi.date().isoformat()}"
+        )
+    return lo, hi
+
+
+def iso_date(value: Any) -> str:
+    """A date as ``YYYY-MM-DD`` for messages and labels."""
+    return pd.Timestamp(value).date().isoformat()

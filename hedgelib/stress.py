@@ -54,9 +54,10 @@ from hedgelib.conventions import (
     check_int,
     check_non_negative,
     check_positive,
+    check_scalar,
 )
 from hedgelib.hedging.strategies import HedgeOption, HedgeState, as_strategy
-from hedgelib.market.data import PriceHistory
+from hedgelib.market.history import PriceHistory
 from hedgelib.risk import expected_shortfall, value_at_risk
 
 __all__ = [
@@ -71,13 +72,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------
 # private helpers
-
-
-def _scalar(value: Any, name: str, check: Any = check_finite) -> float:
-    arr = check(value, name)
-    if arr.ndim != 0:
-        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
-    return float(arr)
 
 
 def _shocks(values: Any, name: str) -> FloatArray:
@@ -193,11 +187,11 @@ def static_hedge(
     0.5199
     """
     book = _check_book(book)
-    s = _scalar(spot, "spot", check_positive)
-    sigma = _scalar(volatility, "volatility", check_positive)
-    r = _scalar(rate, "rate")
-    q = _scalar(dividend_yield, "dividend_yield")
-    t = _scalar(time, "time", check_non_negative)
+    s = check_scalar(spot, "spot", check_positive)
+    sigma = check_scalar(volatility, "volatility", check_positive)
+    r = check_scalar(rate, "rate")
+    q = check_scalar(dividend_yield, "dividend_yield")
+    t = check_scalar(time, "time", check_non_negative)
     strategy = as_strategy(hedge)
     name = str(getattr(strategy, "name", type(strategy).__name__))
     uses_option = bool(getattr(strategy, "uses_option", False))
@@ -351,12 +345,12 @@ def stress_grid(
     (0.0, -3.848)
     """
     book = _check_book(book)
-    s0 = _scalar(spot, "spot", check_positive)
-    sigma0 = _scalar(volatility, "volatility", check_positive)
-    r = _scalar(rate, "rate")
-    q = _scalar(dividend_yield, "dividend_yield")
-    t = _scalar(time, "time", check_non_negative)
-    h = _scalar(horizon, "horizon", check_non_negative)
+    s0 = check_scalar(spot, "spot", check_positive)
+    sigma0 = check_scalar(volatility, "volatility", check_positive)
+    r = check_scalar(rate, "rate")
+    q = check_scalar(dividend_yield, "dividend_yield")
+    t = check_scalar(time, "time", check_non_negative)
+    h = check_scalar(horizon, "horizon", check_non_negative)
     ds = _shocks(spot_shocks, "spot_shocks")
     dv = _shocks(vol_shocks, "vol_shocks")
     bad = ds <= -1.0
@@ -566,13 +560,13 @@ def historical_var(
         raise HedgeLibError(
             f"horizon_days must be smaller than the number of closes ({len(prices)}), got {n}"
         )
-    lvl = _scalar(level, "level", lambda v, nm: check_in_range(v, nm, 0.0, 1.0, inclusive=(False, False)))
-    sigma = _scalar(volatility, "volatility", check_positive)
+    lvl = check_scalar(level, "level", lambda v, nm: check_in_range(v, nm, 0.0, 1.0, inclusive=(False, False)))
+    sigma = check_scalar(volatility, "volatility", check_positive)
     p = prices.to_numpy(dtype=float)
-    s0 = float(p[-1]) if spot is None else _scalar(spot, "spot", check_positive)
-    r = _scalar(rate, "rate")
-    q = _scalar(dividend_yield, "dividend_yield")
-    t = _scalar(time, "time", check_non_negative)
+    s0 = float(p[-1]) if spot is None else check_scalar(spot, "spot", check_positive)
+    r = check_scalar(rate, "rate")
+    q = check_scalar(dividend_yield, "dividend_yield")
+    t = check_scalar(time, "time", check_non_negative)
     hedge_result = static_hedge(
         book, spot=s0, volatility=sigma, rate=r, dividend_yield=q, time=t, hedge=hedge,
         hedge_option=hedge_option,

@@ -28,7 +28,7 @@ from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.rules import EveryNSteps
 from hedgelib.hedging.strategies import HedgeOption
 from hedgelib.market.calibrate import fit_garch, realised_volatility
-from hedgelib.market.data import load_bundled
+from hedgelib.market.history import load_bundled
 from hedgelib.market.models import Paths
 
 GREEKS = ("delta", "gamma", "theta", "vega")

@@ -17,7 +17,7 @@ from hedgelib.charts.backtest import (
     volatility_comparison_figure,
 )
 from hedgelib.conventions import HedgeLibError
-from hedgelib.market.data import load_bundled
+from hedgelib.market.history import load_bundled
 
 DATES = pd.bdate_range("2024-01-01", periods=10)
 PRICES = np.array([100.0, 101.0, 99.0, 98.5, 102.0, 103.0, 101.5, 100.0, 104.0, 105.0])

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.conventions import HedgeLibError
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.data import load_bundled
+from hedgelib.market.history import load_bundled
 from hedgelib.pricing.black_scholes import bs_price
 from hedgelib.stress import historical_var, static_hedge, stress_grid
 

@@ -69,7 +69,7 @@ from hedgelib.backtest import (
 from hedgelib.book import PRESETS, Book, OptionLeg, preset_book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.hedging import AnyOf, DeltaBand, EveryNSteps, TransactionCosts, WhalleyWilmott
-from hedgelib.market.data import BUNDLED, PriceHistory
+from hedgelib.market.history import BUNDLED, PriceHistory
 from ui.fields import Field
 from ui.scenario import ScenarioSchema
 from ui.source_picker import (

@@ -53,7 +53,7 @@ import streamlit as st
 
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from hedgelib.market.data import BUNDLED
+from hedgelib.market.history import BUNDLED
 from hedgelib.risk import risk_summary
 from hedgelib.stress import HistoricalVaR, StressGrid, historical_var, stress_grid
 from ui.backtest import SOURCE_DEFAULTS, source_scenario

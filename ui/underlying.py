@@ -17,7 +17,7 @@ import streamlit as st
 
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.market.calibrate import estimate_gbm, realised_volatility
-from hedgelib.market.data import implied_volatility_series
+from hedgelib.market.history import implied_volatility_series
 from ui.source_picker import model_from_description, model_volatility
 
 __all__ = [

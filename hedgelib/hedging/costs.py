@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from hedgelib._typing import FloatArray
 from hedgelib.conventions import (
     TRADING_DAYS_PER_YEAR,
-    HedgeLibError,
     check_non_negative,
     check_positive,
+    check_scalar,
 )
 
 __all__ = ["COST_COMPONENTS", "CostModel", "TransactionCosts"]
@@ -61,13 +61,6 @@ class CostModel(Protocol):
     ) -> dict[str, FloatArray]:
         """Cost of each component per path (positive), for the trades of one step."""
         ...
-
-
-def _scalar(value: Any, name: str, check: Any) -> float:
-    arr = check(value, name)
-    if arr.ndim != 0:
-        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
-    return float(arr)
 
 
 @dataclass(frozen=True)
@@ -130,9 +123,9 @@ class TransactionCosts:
 
     def __post_init__(self) -> None:
         for name in ("proportional", "per_trade", "impact", "option_spread"):
-            object.__setattr__(self, name, _scalar(getattr(self, name), name, check_non_negative))
+            object.__setattr__(self, name, check_scalar(getattr(self, name), name, check_non_negative))
         object.__setattr__(
-            self, "daily_volume", _scalar(self.daily_volume, "daily_volume", check_positive)
+            self, "daily_volume", check_scalar(self.daily_volume, "daily_volume", check_positive)
         )
 
     @property

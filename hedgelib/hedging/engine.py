@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -68,7 +67,13 @@ from scipy.special import ndtr
 
 from hedgelib._parallel import usable_cpu_count
 from hedgelib._typing import FloatArray
-from hedgelib.conventions import HedgeLibError, check_finite, check_int, check_positive
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_finite,
+    check_int,
+    check_positive,
+    check_scalar,
+)
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.result import STEP_COLUMNS, HedgeResult
 from hedgelib.hedging.rules import EveryNSteps, RuleContext
@@ -403,13 +408,6 @@ def _book_value(groups, s, logs, t, sig, r, q, stock) -> FloatArray:
 # ---------------------------------------------------------------------------------------
 
 
-def _scalar(value: Any, name: str, check: Callable[[Any, str], FloatArray]) -> float:
-    arr = check(value, name)
-    if arr.ndim != 0:
-        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
-    return float(arr)
-
-
 def _hedge_vol(value: Any, n_times: int, n_paths: int) -> FloatArray:
     arr = check_positive(value, "hedge_volatility")
     if arr.ndim == 0 or arr.shape in ((n_times,), (n_times, n_paths)):
@@ -538,8 +536,8 @@ def simulate_hedge(
             f"paths must all start at the same spot, got {float(s0[0])!r} on path 0 and "
             f"{float(s0[i])!r} on path {i}"
         )
-    r = _scalar(rate, "rate", check_finite)
-    q = _scalar(dividend_yield, "dividend_yield", check_finite)
+    r = check_scalar(rate, "rate", check_finite)
+    q = check_scalar(dividend_yield, "dividend_yield", check_finite)
     vol = _hedge_vol(hedge_volatility, n_times, n_paths)
     if pricing_volatility is None:
         row0 = vol if vol.ndim == 0 else vol[0]
@@ -550,7 +548,7 @@ def simulate_hedge(
             )
         sigma_p = float(np.ravel(row0)[0])
     else:
-        sigma_p = _scalar(pricing_volatility, "pricing_volatility", check_positive)
+        sigma_p = check_scalar(pricing_volatility, "pricing_volatility", check_positive)
     if not callable(getattr(rule, "decide", None)):
         raise HedgeLibError(f"rule must be a rule with a decide method, got {rule!r}")
     if not callable(getattr(costs, "charge", None)) or not hasattr(costs, "components"):

@@ -1,18 +1,17 @@
 """Underlyings: simulated market models, calibration, and real price data."""
 
 from hedgelib.market.calibrate import GarchFit, estimate_gbm, fit_garch, realised_volatility
-from hedgelib.market.data import (
+from hedgelib.market.csv import load_csv
+from hedgelib.market.history import (
     BUNDLED,
     BundledDataset,
     PriceHistory,
     implied_volatility_series,
     list_bundled,
     load_bundled,
-    load_csv,
-    load_yahoo,
-    yahoo_cache_dir,
 )
 from hedgelib.market.models import GARCH, GBM, Heston, MarketModel, MertonJump, Paths
+from hedgelib.market.yahoo import load_yahoo, yahoo_cache_dir
 
 __all__ = [
     "BUNDLED",

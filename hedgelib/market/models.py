@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -38,6 +37,7 @@ from hedgelib.conventions import (
     check_int,
     check_non_negative,
     check_positive,
+    check_scalar,
 )
 
 __all__ = ["GARCH", "GBM", "Heston", "MarketModel", "MertonJump", "Paths"]
@@ -259,13 +259,6 @@ class Paths:
 # ---------------------------------------------------------------------------------------
 
 
-def _param(value: Any, name: str, check: Callable[[Any, str], FloatArray] = check_finite) -> float:
-    arr = check(value, name)
-    if arr.ndim != 0:
-        raise HedgeLibError(f"{name} must be a single number, got an array of shape {arr.shape}")
-    return float(arr)
-
-
 def _draw_normals(rng: np.random.Generator, out: FloatArray, antithetic: bool) -> FloatArray:
     """Fill ``out`` with standard normals; antithetic: second half is minus the first."""
     if antithetic:
@@ -325,8 +318,8 @@ class MarketModel(ABC):
     def _check_run(
         spot: Any, horizon: Any, n_steps: Any, n_paths: Any, antithetic: Any
     ) -> tuple[float, float, int, int]:
-        s0 = _param(spot, "spot", check_positive)
-        t = _param(horizon, "horizon", check_positive)
+        s0 = check_scalar(spot, "spot", check_positive)
+        t = check_scalar(horizon, "horizon", check_positive)
         n = check_int(n_steps, "n_steps")
         m = check_int(n_paths, "n_paths")
         if not isinstance(antithetic, bool | np.bool_):
@@ -495,11 +488,11 @@ class GBM(MarketModel):
     dividend_yield: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
         object.__setattr__(
-            self, "volatility", _param(self.volatility, "volatility", check_non_negative)
+            self, "volatility", check_scalar(self.volatility, "volatility", check_non_negative)
         )
-        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
 
     def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
         return _GBMStepper(self, dt, n_paths, rng, antithetic)
@@ -647,15 +640,15 @@ class Heston(MarketModel):
     has_variance = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "drift", _param(self.drift, "drift"))
-        object.__setattr__(self, "v0", _param(self.v0, "v0", check_non_negative))
-        object.__setattr__(self, "kappa", _param(self.kappa, "kappa", check_positive))
-        object.__setattr__(self, "theta", _param(self.theta, "theta", check_positive))
-        object.__setattr__(self, "xi", _param(self.xi, "xi", check_positive))
+        object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
+        object.__setattr__(self, "v0", check_scalar(self.v0, "v0", check_non_negative))
+        object.__setattr__(self, "kappa", check_scalar(self.kappa, "kappa", check_positive))
+        object.__setattr__(self, "theta", check_scalar(self.theta, "theta", check_positive))
+        object.__setattr__(self, "xi", check_scalar(self.xi, "xi", check_positive))
         object.__setattr__(
-            self, "rho", _param(self.rho, "rho", lambda x, n: check_in_range(x, n, -1.0, 1.0))
+            self, "rho", check_scalar(self.rho, "rho", lambda x, n: check_in_range(x, n, -1.0, 1.0))
         )
-        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
 
     @property
     def feller_satisfied(self) -> bool:
@@ -752,18 +745,18 @@ class MertonJump(MarketModel):
     dividend_yield: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "drift", _param(self.drift, "drift"))
+        object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
         object.__setattr__(
-            self, "volatility", _param(self.volatility, "volatility", check_non_negative)
+            self, "volatility", check_scalar(self.volatility, "volatility", check_non_negative)
         )
         object.__setattr__(
             self,
             "jump_intensity",
-            _param(self.jump_intensity, "jump_intensity", check_non_negative),
+            check_scalar(self.jump_intensity, "jump_intensity", check_non_negative),
         )
-        object.__setattr__(self, "jump_mean", _param(self.jump_mean, "jump_mean"))
-        object.__setattr__(self, "jump_std", _param(self.jump_std, "jump_std", check_non_negative))
-        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "jump_mean", check_scalar(self.jump_mean, "jump_mean"))
+        object.__setattr__(self, "jump_std", check_scalar(self.jump_std, "jump_std", check_non_negative))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
         if not math.isfinite(self.mean_jump_size):
             raise HedgeLibError(
                 f"jump_mean and jump_std give an infinite mean jump exp(m + s^2/2), got "
@@ -894,16 +887,16 @@ class GARCH(MarketModel):
     has_variance = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "drift", _param(self.drift, "drift"))
-        object.__setattr__(self, "omega", _param(self.omega, "omega", check_positive))
-        object.__setattr__(self, "alpha", _param(self.alpha, "alpha", check_non_negative))
-        object.__setattr__(self, "beta", _param(self.beta, "beta", check_non_negative))
-        object.__setattr__(self, "dividend_yield", _param(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
+        object.__setattr__(self, "omega", check_scalar(self.omega, "omega", check_positive))
+        object.__setattr__(self, "alpha", check_scalar(self.alpha, "alpha", check_non_negative))
+        object.__setattr__(self, "beta", check_scalar(self.beta, "beta", check_non_negative))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
         if self.initial_variance is not None:
             object.__setattr__(
                 self,
                 "initial_variance",
-                _param(self.initial_variance, "initial_variance", check_positive),
+                check_scalar(self.initial_variance, "initial_variance", check_positive),
             )
         object.__setattr__(
             self, "periods_per_year", check_int(self.periods_per_year, "periods_per_year")
@@ -930,9 +923,9 @@ class GARCH(MarketModel):
         ``omega = volatility^2 / periods_per_year * (1 - alpha - beta)``; the optional
         ``initial_volatility`` (annualised) sets the first day's variance.
         """
-        vol = _param(volatility, "volatility", check_positive)
-        a = _param(alpha, "alpha", check_non_negative)
-        b = _param(beta, "beta", check_non_negative)
+        vol = check_scalar(volatility, "volatility", check_positive)
+        a = check_scalar(alpha, "alpha", check_non_negative)
+        b = check_scalar(beta, "beta", check_non_negative)
         ppy = check_int(periods_per_year, "periods_per_year")
         if not a + b < 1.0:
             raise HedgeLibError(
@@ -940,7 +933,7 @@ class GARCH(MarketModel):
             )
         h0 = None
         if initial_volatility is not None:
-            h0 = _param(initial_volatility, "initial_volatility", check_positive) ** 2 / ppy
+            h0 = check_scalar(initial_volatility, "initial_volatility", check_positive) ** 2 / ppy
         return cls(drift, vol * vol / ppy * (1.0 - a - b), a, b, dividend_yield, h0, ppy)
 
     @property

@@ -18,7 +18,7 @@ from hedgelib.backtest import (
 )
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts
-from hedgelib.market.data import load_bundled
+from hedgelib.market.history import load_bundled
 from ui.backtest import FIELDS, book_phrase, count_entries, rolling_view
 from ui.source_picker import CSV_KEY, SOURCE_KEY, default_source
 
@@ -248,7 +248,6 @@ def test_book_phrase_reads_the_side():
     assert book_phrase({**s, "side": "buy"}, plural=True) == "short straddles"
     assert book_phrase({**s, "preset": "butterfly"}) == "short butterfly"
     assert book_phrase({**s, "book_kind": "current"}) == "the current book"
-
 
 
 # ---- shareable link and scenario files --------------------------------------------------------

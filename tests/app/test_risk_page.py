@@ -8,7 +8,7 @@ import pytest
 
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts, run_experiment
-from hedgelib.market.data import load_bundled
+from hedgelib.market.history import load_bundled
 from hedgelib.market.models import GBM
 from hedgelib.risk import value_at_risk
 from hedgelib.stress import historical_var, stress_grid

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hedgelib.market.calibrate import estimate_gbm, fit_garch, realised_volatility
-from hedgelib.market.data import list_bundled, load_bundled
+from hedgelib.market.history import list_bundled, load_bundled
 from ui.source_picker import CSV_KEY, SOURCE_KEY, YAHOO_KEY
 
 PAGE = "pages/2_Underlying.py"

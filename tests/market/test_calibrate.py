@@ -243,7 +243,7 @@ def test_fit_garch_fits_every_sampled_window_of_the_bundled_series(key, length):
     # 35 windows per series and length, 210 in all, spread over 1999-2018 (WTI 1986-2019):
     # calm years, 2000-02, 2008, oil's 2014-16 slump. Every one must give a usable model,
     # whatever the optimizer does from its first start on this machine.
-    from hedgelib.market.data import load_bundled
+    from hedgelib.market.history import load_bundled
 
     prices = load_bundled(key).prices
     for end in _windows(len(prices), length, 35):
