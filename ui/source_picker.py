@@ -39,10 +39,10 @@ import streamlit as st
 
 from hedgelib.conventions import HedgeLibError
 from hedgelib.market.calibrate import estimate_gbm, fit_garch, realised_volatility
-from hedgelib.market.history import BUNDLED, PriceHistory, load_bundled
 from hedgelib.market.csv import MAX_CSV_BYTES, load_csv
-from hedgelib.market.yahoo import load_yahoo
+from hedgelib.market.history import BUNDLED, PriceHistory, load_bundled
 from hedgelib.market.models import GARCH, GBM, Heston, MarketModel, MertonJump
+from hedgelib.market.yahoo import load_yahoo
 from ui.units import from_percent, to_percent
 
 __all__ = [
