@@ -26,13 +26,9 @@ from scipy.optimize import brentq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import importlib  # noqa: E402
-
+from hedgelib._parallel import serial  # noqa: E402
 from hedgelib.pricing.black_scholes import bs_greeks, bs_price, bs_price_and_greeks  # noqa: E402
 from hedgelib.pricing.implied_vol import implied_vol  # noqa: E402
-
-# The module (the package re-exports a function of the same name), to time one thread.
-_bs_module = importlib.import_module("hedgelib.pricing.black_scholes")
 
 N = 1_000_000
 N_QUANTLIB = 3_000
@@ -63,13 +59,9 @@ def best_of(func, repeat: int = 3) -> float:
 
 
 def one_thread(func) -> float:
-    """best_of(func) with the two-thread split switched off."""
-    saved = _bs_module._PARALLEL_MIN
-    _bs_module._PARALLEL_MIN = 10**18
-    try:
+    """best_of(func) with the library's thread pool off (everything in this thread)."""
+    with serial():
         return best_of(func)
-    finally:
-        _bs_module._PARALLEL_MIN = saved
 
 
 def quantlib_loop(m: dict[str, np.ndarray], kind: str) -> np.ndarray:

@@ -32,10 +32,14 @@ from hedgelib._typing import FloatArray, OptionKind
 
 TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
+#: A leg or hedge option counts as expired at a grid time within this many years of its
+#: expiry, so that grids built by accumulating float steps still settle on the expiry date.
+EXPIRY_TOLERANCE = 1e-9
 OPTION_KINDS: tuple[OptionKind, ...] = ("call", "put")
 
 __all__ = [
     "CALENDAR_DAYS_PER_YEAR",
+    "EXPIRY_TOLERANCE",
     "OPTION_KINDS",
     "TRADING_DAYS_PER_YEAR",
     "HedgeLibError",
@@ -58,13 +62,6 @@ __all__ = [
 class HedgeLibError(ValueError):
     """Bad input to the library: the message names the argument and the value."""
 
-
-def _describe(value: Any) -> str:
-    """Short text for a bad value: the value itself, or the first offending element."""
-    arr = np.asarray(value) if not isinstance(value, str) else None
-    if arr is None or arr.ndim == 0:
-        return repr(value.item() if isinstance(value, np.generic) else value)
-    return f"array of shape {arr.shape}"
 
 
 def as_array(value: Any, name: str) -> FloatArray:
@@ -98,10 +95,25 @@ def _first_bad(arr: FloatArray, bad: np.ndarray) -> str:
     return f"{float(arr[idx])!r} at index {idx}"
 
 
-def check_positive(value: Any, name: str, *, allow_inf: bool = False) -> FloatArray:
+# From this size up, a float array is first checked with one min and one max (a NaN makes
+# both NaN and fails the comparisons); only a failing array takes the slower passes that
+# name its first bad element.
+_FAST_CHECK_SIZE = 16384
+
+
+def _passes(value: Any, low: float, inclusive: bool) -> bool:
+    if type(value) is not np.ndarray or value.dtype != np.float64 or value.size <= _FAST_CHECK_SIZE:
+        return False
+    lo, hi = value.min(), value.max()
+    return bool((lo >= low if inclusive else lo > low) and hi < np.inf)
+
+
+def check_positive(value: Any, name: str) -> FloatArray:
     """Return ``value`` as a float array after checking every element is > 0 and finite."""
+    if _passes(value, 0.0, False):
+        return value
     arr = as_array(value, name)
-    bad = ~(arr > 0) | (~np.isfinite(arr) if not allow_inf else np.zeros(arr.shape, bool))
+    bad = ~(arr > 0) | ~np.isfinite(arr)
     if bad.any():
         raise HedgeLibError(f"{name} must be positive and finite, got {_first_bad(arr, bad)}")
     return arr
@@ -109,6 +121,8 @@ def check_positive(value: Any, name: str, *, allow_inf: bool = False) -> FloatAr
 
 def check_non_negative(value: Any, name: str) -> FloatArray:
     """Return ``value`` as a float array after checking every element is >= 0 and finite."""
+    if _passes(value, 0.0, True):
+        return value
     arr = as_array(value, name)
     bad = ~(arr >= 0) | ~np.isfinite(arr)
     if bad.any():
@@ -118,6 +132,8 @@ def check_non_negative(value: Any, name: str) -> FloatArray:
 
 def check_finite(value: Any, name: str) -> FloatArray:
     """Return ``value`` as a float array after checking every element is finite."""
+    if _passes(value, -np.inf, False):
+        return value
     arr = as_array(value, name)
     bad = ~np.isfinite(arr)
     if bad.any():

@@ -11,17 +11,12 @@ volatility, theta per year of calendar time passing, rho per 1.00 of rate).
 from __future__ import annotations
 
 import math
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import ndtr
 
-from hedgelib._parallel import usable_cpu_count
+from hedgelib._parallel import for_each_block
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
@@ -30,10 +25,9 @@ from hedgelib.conventions import (
     check_non_negative,
     check_positive,
 )
+from hedgelib.pricing.kernel import INV_SQRT_2PI, ndtr
 
 __all__ = ["Greeks", "bs_greeks", "bs_price", "bs_price_and_greeks"]
-
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 # Below this total standard deviation sigma*sqrt(T) the option is worth its discounted forward
 # intrinsic value to double precision (the time value is at most S * 0.4 * sigma*sqrt(T)), and
@@ -179,29 +173,6 @@ class _BSParts(NamedTuple):
     ok: FloatArray | None  # None when every option has sigma*sqrt(T) > 0; else the mask
 
 
-# The lowest value each validator accepts, and whether that value itself is accepted.
-_LOWEST = {
-    check_positive: (0.0, False),
-    check_non_negative: (0.0, True),
-    check_finite: (-np.inf, False),
-}
-
-
-def _checked(value: Any, name: str, check: Callable[[Any, str], FloatArray]) -> FloatArray:
-    """``check(value, name)``, in two fast passes for a large float array that passes.
-
-    The validators make several passes over the data to name the first bad element; a min and
-    a max decide whether there is one (a NaN makes both NaN and fails both comparisons), and
-    only then is the validator run, to raise its usual error.
-    """
-    if type(value) is np.ndarray and value.dtype == np.float64 and value.size > _BLOCK:
-        low, inclusive = _LOWEST[check]
-        lo, hi = value.min(), value.max()
-        if (lo >= low if inclusive else lo > low) and hi < np.inf:
-            return value
-    return check(value, name)
-
-
 def _validate(
     spot: ArrayLike,
     strike: ArrayLike,
@@ -213,12 +184,12 @@ def _validate(
 ) -> tuple[list[FloatArray], float, tuple[int, ...]]:
     kind = check_kind(kind)
     arrays = [
-        _checked(spot, "spot", check_positive),
-        _checked(strike, "strike", check_positive),
-        _checked(time_to_expiry, "time_to_expiry", check_non_negative),
-        _checked(volatility, "volatility", check_non_negative),
-        _checked(rate, "rate", check_finite),
-        _checked(dividend_yield, "dividend_yield", check_finite),
+        check_positive(spot, "spot"),
+        check_positive(strike, "strike"),
+        check_non_negative(time_to_expiry, "time_to_expiry"),
+        check_non_negative(volatility, "volatility"),
+        check_finite(rate, "rate"),
+        check_finite(dividend_yield, "dividend_yield"),
     ]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -252,7 +223,7 @@ def _parts(
     d2 = d1 - sd_safe
     n_wd1 = ndtr(d1 if w > 0 else -d1)
     n_wd2 = ndtr(d2 if w > 0 else -d2)
-    pdf_d1 = np.exp(-0.5 * d1 * d1) * _INV_SQRT_2PI
+    pdf_d1 = np.exp(-0.5 * d1 * d1) * INV_SQRT_2PI
 
     ok = None
     if not all_ok:
@@ -262,7 +233,7 @@ def _parts(
         step = np.where(w * fwd_intrinsic > 0, 1.0, np.where(fwd_intrinsic == 0, 0.5, 0.0))
         n_wd1 = np.where(ok_mask, n_wd1, step)
         n_wd2 = np.where(ok_mask, n_wd2, step)
-        pdf_d1 = np.where(ok_mask, pdf_d1, np.where(fwd_intrinsic == 0, _INV_SQRT_2PI, 0.0))
+        pdf_d1 = np.where(ok_mask, pdf_d1, np.where(fwd_intrinsic == 0, INV_SQRT_2PI, 0.0))
         d1 = np.where(ok_mask, d1, 0.0)
         d2 = np.where(ok_mask, d2, 0.0)
         ok = ok_mask
@@ -353,7 +324,7 @@ def _evaluate(
             for out, value in zip(g_out, _greeks_from(p), strict=False):
                 out[...] = value
 
-    _for_each_block(size, _BLOCK, run)
+    for_each_block(size, run)
     if shape == ():
         price = None if price_out is None else float(price_out[0])
         values = [float(g[0]) for g in greek_out]
@@ -428,7 +399,7 @@ def _fast_block(
     dq_pdf = np.multiply(d1, -0.5)
     dq_pdf *= d1
     np.exp(dq_pdf, out=dq_pdf)
-    dq_pdf *= _INV_SQRT_2PI
+    dq_pdf *= INV_SQRT_2PI
     dq_pdf *= dq  # e^{-qT} n(d1)
     np.multiply(s, dq_pdf, out=vega)
     vega *= sqrt_t
@@ -470,64 +441,6 @@ def _fast_block(
     np.subtract(buf, charm, out=charm)
     return True
 
-
-# Large inputs are evaluated in blocks of this many options: the temporaries then stay in
-# cache and are recycled by the allocator instead of being fresh pages every time.
-_BLOCK = 16384
-# From this many elements up, blocks are shared among _MAX_THREADS threads (numpy's loops and
-# scipy.special's ufuncs release the GIL); below it the hand-offs cost more than they save.
-_PARALLEL_MIN = 200_000
-_MAX_THREADS = 2
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _get_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_MAX_THREADS, thread_name_prefix="hedgelib")
-        return _pool
-
-
-def _forget_pool() -> None:
-    # A forked child inherits the executor object but not its threads.
-    global _pool, _pool_lock
-    _pool = None
-    _pool_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _for_each_block(size: int, block: int, func: Callable[[int, int], None]) -> None:
-    """Call ``func(start, stop)`` for consecutive ranges of ``block`` covering ``range(size)``.
-
-    Large sizes run the ranges on a shared pool of two threads, but only from the main thread,
-    so that a caller already running its own work in a pool is not oversubscribed. The ranges
-    are the same either way and ``func`` must only write its own range, so threading never
-    changes a number.
-    """
-    starts = range(0, size, block)
-    workers = min(_MAX_THREADS, usable_cpu_count())
-    if (
-        size >= _PARALLEL_MIN
-        and workers > 1
-        and threading.current_thread() is threading.main_thread()
-    ):
-        # list() waits for every block and re-raises the first exception.
-        list(_get_pool().map(lambda a: func(a, min(a + block, size)), starts))
-    else:
-        for a in starts:
-            func(a, min(a + block, size))
-
-
-def _full(value: FloatArray, shape: tuple[int, ...]) -> FloatArray:
-    value = np.asarray(value, dtype=np.float64)
-    if value.shape != shape:
-        value = np.broadcast_to(value, shape).copy()
-    return value
 
 
 def bs_price(
@@ -713,9 +626,8 @@ def bs_price_and_greeks(
 
     Notes
     -----
-    Inputs of 200,000 options or more are split into blocks shared between two threads when
-    called from the main thread; every operation is elementwise, so the numbers are the same
-    as on one thread.
+    Inputs of 200,000 options or more are split into blocks run on the library's thread pool;
+    every operation is elementwise, so the numbers are the same as on one thread.
 
     References
     ----------

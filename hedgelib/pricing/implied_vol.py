@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erf, erfcx, ndtr, ndtri
 
+from hedgelib._parallel import for_each_block
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
@@ -25,7 +26,6 @@ from hedgelib.conventions import (
     check_non_negative,
     check_positive,
 )
-from hedgelib.pricing.black_scholes import _checked, _for_each_block
 
 __all__ = ["implied_vol", "no_arbitrage_bounds"]
 
@@ -39,8 +39,6 @@ _STEP_TOL = 1e-5
 # Below this, D in the tail formula has lost all its digits to cancellation: bisect instead.
 _MIN_TAIL_DIFFERENCE = 1e-280
 _EPS = float(np.finfo(np.float64).eps)
-# The solver runs on blocks of this many prices so that its temporaries stay in cache.
-_BLOCK = 16384
 _TINY = float(np.finfo(np.float64).smallest_subnormal)
 
 
@@ -53,11 +51,11 @@ def _validate_market(
     kind: Any,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]:
     kind = check_kind(kind)
-    s = _checked(spot, "spot", check_positive)
-    k = _checked(strike, "strike", check_positive)
-    t = _checked(time_to_expiry, "time_to_expiry", check_non_negative)
-    r = _checked(rate, "rate", check_finite)
-    q = _checked(dividend_yield, "dividend_yield", check_finite)
+    s = check_positive(spot, "spot")
+    k = check_positive(strike, "strike")
+    t = check_non_negative(time_to_expiry, "time_to_expiry")
+    r = check_finite(rate, "rate")
+    q = check_finite(dividend_yield, "dividend_yield")
     return s, k, t, r, q, (1.0 if kind == "call" else -1.0)
 
 
@@ -87,17 +85,8 @@ def no_arbitrage_bounds(
 
     Parameters
     ----------
-    spot : float or array_like
-        Underlying price, > 0 (currency).
-    strike : float or array_like
-        Strike, > 0 (currency).
-    time_to_expiry : float or array_like
-        Years to expiry, >= 0.
-    rate : float or array_like, default 0.0
-        Continuously compounded rate, decimal; may be negative.
-    dividend_yield : float or array_like, default 0.0
-        Continuous dividend yield, decimal.
-    kind : {"call", "put"}, default "call"
+    spot, strike, time_to_expiry, rate, dividend_yield, kind
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price`.
 
     Returns
     -------
@@ -345,17 +334,8 @@ def implied_vol(
     ----------
     price : float or array_like
         Option prices, >= 0 (currency per unit of underlying).
-    spot : float or array_like
-        Underlying price, > 0 (currency).
-    strike : float or array_like
-        Strike, > 0 (currency).
-    time_to_expiry : float or array_like
-        Years to expiry, >= 0.
-    rate : float or array_like, default 0.0
-        Continuously compounded rate, decimal; may be negative.
-    dividend_yield : float or array_like, default 0.0
-        Continuous dividend yield, decimal.
-    kind : {"call", "put"}, default "call"
+    spot, strike, time_to_expiry, rate, dividend_yield, kind
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price`.
 
     Returns
     -------
@@ -414,7 +394,7 @@ def implied_vol(
     array([nan, nan])
     """
     s, k, t, r, q, w = _validate_market(spot, strike, time_to_expiry, rate, dividend_yield, kind)
-    p = _checked(price, "price", check_non_negative)
+    p = check_non_negative(price, "price")
     p, s, k, t, r, q = _broadcast(
         "price, spot, strike, time_to_expiry, rate and dividend_yield", p, s, k, t, r, q
     )
@@ -429,7 +409,7 @@ def implied_vol(
         out[block] = _implied_vol_block(*(x[block] for x in flat), w)
 
     # Blocks are independent, so sharing them between threads never changes a number.
-    _for_each_block(p.size, _BLOCK, run)
+    for_each_block(p.size, run)
     return out.reshape(shape)
 
 

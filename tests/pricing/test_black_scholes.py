@@ -377,6 +377,7 @@ def test_greeks_arithmetic():
 
 # The module itself (the package re-exports functions under the same names).
 _bs_module = importlib.import_module("hedgelib.pricing.black_scholes")
+_parallel = importlib.import_module("hedgelib._parallel")
 
 
 def _mixed_market(n: int, seed: int):
@@ -417,14 +418,14 @@ def test_threaded_blocks_are_bit_identical_to_one_thread(kind, monkeypatch):
     # Small blocks and no size threshold so that a modest input spans many blocks on the
     # pool, some of them holding zero-volatility or expired options.
     args = _mixed_market(20_000, 11)
-    monkeypatch.setattr(_bs_module, "_BLOCK", 512)
-    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 10**12)
+    monkeypatch.setattr(_parallel, "BLOCK", 512)
+    monkeypatch.setattr(_parallel, "PARALLEL_FROM", 10**12)
     one_price, one = bs_price_and_greeks(*args, kind=kind)
     one_price1, one1 = bs_price_and_greeks(*args, kind=kind, order=1)
-    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(_parallel, "PARALLEL_FROM", 0)
     calls = []
-    real_pool = _bs_module._get_pool
-    monkeypatch.setattr(_bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    real_pool = _parallel.shared_pool
+    monkeypatch.setattr(_parallel, "shared_pool", lambda: calls.append(1) or real_pool())
     many_price, many = bs_price_and_greeks(*args, kind=kind)
     many_price1, many1 = bs_price_and_greeks(*args, kind=kind, order=1)
     assert calls, "the pool was not used"
@@ -439,19 +440,20 @@ def test_threaded_blocks_are_bit_identical_to_one_thread(kind, monkeypatch):
     assert np.array_equal(many_price[expired], payoff[expired])
 
 
-def test_no_fan_out_from_a_worker_thread(monkeypatch):
-    from concurrent.futures import ThreadPoolExecutor
-
-    monkeypatch.setattr(_bs_module, "_BLOCK", 512)
-    monkeypatch.setattr(_bs_module, "_PARALLEL_MIN", 0)
+def test_no_fan_out_from_the_pool_itself_or_a_serial_block(monkeypatch):
+    monkeypatch.setattr(_parallel, "BLOCK", 512)
+    monkeypatch.setattr(_parallel, "PARALLEL_FROM", 0)
     calls = []
-    real_pool = _bs_module._get_pool
-    monkeypatch.setattr(_bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    real_pool = _parallel.shared_pool
     args = _mixed_market(5000, 3)
-    with ThreadPoolExecutor(max_workers=1) as outer:
-        from_worker = outer.submit(bs_price, *args).result()
+    # A task already on the pool runs its blocks itself: it never waits on its own pool.
+    from_worker = real_pool().submit(bs_price, *args)
+    monkeypatch.setattr(_parallel, "shared_pool", lambda: calls.append(1) or real_pool())
+    from_worker = from_worker.result()
+    with _parallel.serial():
+        in_serial = bs_price(*args)
     assert not calls
-    assert np.array_equal(from_worker, bs_price(*args))
+    assert np.array_equal(from_worker, bs_price(*args)) and np.array_equal(in_serial, from_worker)
     assert calls
 
 

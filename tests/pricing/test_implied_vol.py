@@ -185,19 +185,18 @@ def test_round_trip_property(s, m, t, v, r, q, kind):
 
 
 def test_threaded_blocks_are_bit_identical_to_one_thread(monkeypatch):
-    bs_module = importlib.import_module("hedgelib.pricing.black_scholes")
-    iv_module = importlib.import_module("hedgelib.pricing.implied_vol")
+    parallel = importlib.import_module("hedgelib._parallel")
     spot, strike, time, vol, rate, div = _wide_grid(6000, 5)
     price = bs_price(spot, strike, time, vol, rate, div, "put")
     price[::97] = 0.0  # below the bounds: NaN, in blocks that are otherwise solved
     # Small blocks and no size threshold so that a modest input spans many pool tasks.
-    monkeypatch.setattr(iv_module, "_BLOCK", 256)
-    monkeypatch.setattr(bs_module, "_PARALLEL_MIN", 10**12)
+    monkeypatch.setattr(parallel, "BLOCK", 256)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10**12)
     one = implied_vol(price, spot, strike, time, rate, div, "put")
-    monkeypatch.setattr(bs_module, "_PARALLEL_MIN", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
     calls = []
-    real_pool = bs_module._get_pool
-    monkeypatch.setattr(bs_module, "_get_pool", lambda: calls.append(1) or real_pool())
+    real_pool = parallel.shared_pool
+    monkeypatch.setattr(parallel, "shared_pool", lambda: calls.append(1) or real_pool())
     many = implied_vol(price, spot, strike, time, rate, div, "put")
     assert calls, "the pool was not used"
     assert np.array_equal(one, many, equal_nan=True)
