@@ -231,29 +231,22 @@ def heston_price(
     spot: ArrayLike,
     strike: ArrayLike,
     time_to_expiry: ArrayLike,
-    rate: ArrayLike,
-    dividend_yield: ArrayLike,
     v0: ArrayLike,
     kappa: ArrayLike,
     theta: ArrayLike,
     xi: ArrayLike,
     rho: ArrayLike,
+    rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0,
     kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Price a European call or put under the Heston (1993) model.
 
     Parameters
     ----------
-    spot : array_like
-        Current price of the underlying, > 0.
-    strike : array_like
-        Strike, > 0.
-    time_to_expiry : array_like
-        Time to expiry in years, >= 0 (0 gives the intrinsic value).
-    rate : array_like
-        Risk-free rate, continuously compounded, decimal per year.
-    dividend_yield : array_like
-        Continuous dividend yield, decimal per year.
+    spot, strike, time_to_expiry : array_like
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price` (``time_to_expiry = 0`` gives
+        the intrinsic value).
     v0 : array_like
         Current instantaneous variance (volatility squared), >= 0.
     kappa : array_like
@@ -266,8 +259,8 @@ def heston_price(
         / kappa``.
     rho : array_like
         Correlation between the price and variance shocks, in [-1, 1].
-    kind : {"call", "put"}
-        Option type.
+    rate, dividend_yield, kind
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price`.
 
     All array arguments broadcast against each other (any of them may vary per element).
 
@@ -343,7 +336,7 @@ def heston_price(
     Examples
     --------
     >>> from hedgelib.pricing.heston import heston_price
-    >>> round(heston_price(100.0, 100.0, 1.0, 0.01, 0.02, 0.04, 4.0, 0.25, 1.0, -0.5), 10)
+    >>> round(heston_price(100.0, 100.0, 1.0, 0.04, 4.0, 0.25, 1.0, -0.5, 0.01, 0.02), 10)
     16.070154917
     """
     kind = check_kind(kind)

@@ -49,28 +49,21 @@ def merton_price(
     spot: ArrayLike,
     strike: ArrayLike,
     time_to_expiry: ArrayLike,
-    rate: ArrayLike,
-    dividend_yield: ArrayLike,
     volatility: ArrayLike,
     jump_intensity: ArrayLike,
     jump_mean: ArrayLike,
     jump_std: ArrayLike,
+    rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0,
     kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Price a European call or put under Merton's (1976) jump-diffusion model.
 
     Parameters
     ----------
-    spot : array_like
-        Current price of the underlying, > 0.
-    strike : array_like
-        Strike, > 0.
-    time_to_expiry : array_like
-        Time to expiry in years, >= 0 (0 gives the intrinsic value).
-    rate : array_like
-        Risk-free rate, continuously compounded, decimal per year.
-    dividend_yield : array_like
-        Continuous dividend yield, decimal per year.
+    spot, strike, time_to_expiry : array_like
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price` (``time_to_expiry = 0`` gives
+        the intrinsic value).
     volatility : array_like
         Volatility of the diffusion part, annualised, >= 0.
     jump_intensity : array_like
@@ -79,8 +72,8 @@ def merton_price(
         Mean of the log jump ``Y`` (a jump multiplies the price by ``exp(Y)``).
     jump_std : array_like
         Standard deviation of the log jump, >= 0.
-    kind : {"call", "put"}
-        Option type.
+    rate, dividend_yield, kind
+        As in :func:`~hedgelib.pricing.black_scholes.bs_price`.
 
     All array arguments broadcast against each other.
 
@@ -135,9 +128,9 @@ def merton_price(
     Examples
     --------
     >>> from hedgelib.pricing.merton import merton_price
-    >>> round(merton_price(100.0, 100.0, 1.0, 0.05, 0.0, 0.2, 0.0, 0.0, 0.0), 6)  # no jumps: BS
+    >>> round(merton_price(100.0, 100.0, 1.0, 0.2, 0.0, 0.0, 0.0, 0.05), 6)  # no jumps: BS
     10.450584
-    >>> round(merton_price(100.0, 100.0, 1.0, 0.05, 0.0, 0.2, 1.0, -0.1, 0.15), 6)
+    >>> round(merton_price(100.0, 100.0, 1.0, 0.2, 1.0, -0.1, 0.15, 0.05), 6)
     12.761289
     """
     kind = check_kind(kind)

@@ -18,7 +18,7 @@ from hedgelib.conventions import (
     check_kind,
     check_positive,
 )
-from hedgelib.market.models import MarketModel
+from hedgelib.market.base import MarketModel
 
 __all__ = ["MonteCarloResult", "monte_carlo_price"]
 

@@ -37,7 +37,7 @@ def _random_cases(seed, n):
 
 
 def _ours(c):
-    args = (100.0, c["strike"], c["t"], c["r"], c["q"], c["sigma"], c["lam"], c["mu"], c["delta"])
+    args = (100.0, c["strike"], c["t"], c["sigma"], c["lam"], c["mu"], c["delta"], c["r"], c["q"])
     return np.where(c["kinds"] == "call", merton_price(*args, kind="call"),
                     merton_price(*args, kind="put"))
 
@@ -124,8 +124,8 @@ def _lewis_fourier(strike, t, r, q, sigma, lam, mu, delta):
 
 def test_matches_an_independent_fourier_integral():
     c = _random_cases(23, 60)
-    calls = merton_price(100.0, c["strike"], c["t"], c["r"], c["q"], c["sigma"], c["lam"],
-                         c["mu"], c["delta"])
+    calls = merton_price(100.0, c["strike"], c["t"], c["sigma"], c["lam"], c["mu"], c["delta"],
+                         c["r"], c["q"])
     ref = np.array([
         _lewis_fourier(c["strike"][i], c["t"][i], c["r"][i], c["q"][i], c["sigma"][i],
                        c["lam"][i], c["mu"][i], c["delta"][i])
@@ -138,8 +138,8 @@ def test_matches_an_independent_fourier_integral():
 def test_no_jumps_is_black_scholes(kind):
     strike = np.array([60.0, 95.0, 100.0, 130.0])
     bs = bs_price(100.0, strike, 1.3, 0.25, 0.03, 0.01, kind)
-    no_intensity = merton_price(100.0, strike, 1.3, 0.03, 0.01, 0.25, 0.0, -0.2, 0.3, kind)
-    unit_jumps = merton_price(100.0, strike, 1.3, 0.03, 0.01, 0.25, 4.0, 0.0, 0.0, kind)
+    no_intensity = merton_price(100.0, strike, 1.3, 0.25, 0.0, -0.2, 0.3, 0.03, 0.01, kind)
+    unit_jumps = merton_price(100.0, strike, 1.3, 0.25, 4.0, 0.0, 0.0, 0.03, 0.01, kind)
     np.testing.assert_allclose(no_intensity, bs, rtol=0, atol=1e-13)
     np.testing.assert_allclose(unit_jumps, bs, rtol=0, atol=1e-12)
 
@@ -153,7 +153,7 @@ def test_deterministic_jumps_with_no_diffusion_are_a_poisson_sum_of_intrinsics()
         * math.exp(-r * t) * max(100.0 * math.exp(r * t - lam * k * t + n * mu) - 95.0, 0.0)
         for n in range(60)
     )
-    got = merton_price(100.0, 95.0, t, r, 0.0, 0.0, lam, mu, 0.0)
+    got = merton_price(100.0, 95.0, t, 0.0, lam, mu, 0.0, r, 0.0)
     assert got == pytest.approx(expected, abs=1e-12)
 
 
@@ -169,8 +169,8 @@ def test_deterministic_jumps_with_no_diffusion_are_a_poisson_sum_of_intrinsics()
     delta=st.floats(0.0, 0.5),
 )
 def test_put_call_parity_and_bounds(strike, t, r, q, sigma, lam, mu, delta):
-    call = merton_price(100.0, strike, t, r, q, sigma, lam, mu, delta, kind="call")
-    put = merton_price(100.0, strike, t, r, q, sigma, lam, mu, delta, kind="put")
+    call = merton_price(100.0, strike, t, sigma, lam, mu, delta, r, q, kind="call")
+    put = merton_price(100.0, strike, t, sigma, lam, mu, delta, r, q, kind="put")
     fwd_value = 100.0 * math.exp(-q * t) - strike * math.exp(-r * t)
     assert call - put == pytest.approx(fwd_value, abs=1e-10)
     assert max(fwd_value, 0.0) - 1e-10 <= call <= 100.0 * math.exp(-q * t) + 1e-10
@@ -178,19 +178,19 @@ def test_put_call_parity_and_bounds(strike, t, r, q, sigma, lam, mu, delta):
 
 def test_monotone_and_convex_in_strike_and_increasing_in_jump_risk():
     strike = np.linspace(30.0, 300.0, 271)
-    call = merton_price(100.0, strike, 1.0, 0.03, 0.0, 0.2, 1.0, -0.15, 0.2)
+    call = merton_price(100.0, strike, 1.0, 0.2, 1.0, -0.15, 0.2, 0.03, 0.0)
     assert np.all(np.diff(call) < 0) and np.all(np.diff(call, 2) > -1e-12)
     # More jump variance at the same compensated drift: options are worth more.
-    lo = merton_price(100.0, 100.0, 1.0, 0.03, 0.0, 0.2, 1.0, 0.0, 0.1)
-    hi = merton_price(100.0, 100.0, 1.0, 0.03, 0.0, 0.2, 1.0, 0.0, 0.3)
+    lo = merton_price(100.0, 100.0, 1.0, 0.2, 1.0, 0.0, 0.1, 0.03, 0.0)
+    hi = merton_price(100.0, 100.0, 1.0, 0.2, 1.0, 0.0, 0.3, 0.03, 0.0)
     assert hi > lo > bs_price(100.0, 100.0, 1.0, 0.2, 0.03)
 
 
 def test_expiry_now_is_intrinsic_shapes_and_scalars():
-    out = merton_price(100.0, np.array([[90.0], [110.0]]), np.array([0.0, 1.0]), 0.02, 0.0,
-                       0.2, 1.0, -0.1, 0.1, kind="put")
+    out = merton_price(100.0, np.array([[90.0], [110.0]]), np.array([0.0, 1.0]), 0.2, 1.0,
+                       -0.1, 0.1, 0.02, 0.0, kind="put")
     assert out.shape == (2, 2) and out[0, 0] == 0.0 and out[1, 0] == 10.0
-    assert isinstance(merton_price(100.0, 100.0, 1.0, 0.0, 0.0, 0.2, 1.0, 0.0, 0.1), float)
+    assert isinstance(merton_price(100.0, 100.0, 1.0, 0.2, 1.0, 0.0, 0.1, 0.0, 0.0), float)
 
 
 @pytest.mark.parametrize(
@@ -208,4 +208,4 @@ def test_bad_input_names_the_argument(name, value):
 
 def test_too_many_terms_is_refused():
     with pytest.raises(HedgeLibError, match="series terms"):
-        merton_price(100.0, 100.0, 30.0, 0.0, 0.0, 0.2, 1e7, 0.0, 0.01)
+        merton_price(100.0, 100.0, 30.0, 0.2, 1e7, 0.0, 0.01, 0.0, 0.0)

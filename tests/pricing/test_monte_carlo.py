@@ -158,7 +158,7 @@ def test_heston_within_3se_of_semi_closed_form(n_steps, strike):
         rng=5,
         antithetic=True,
     )
-    ref = heston_price(s, strike, t, r, q, kind="call", **HESTON)
+    ref = heston_price(s, strike, t, rate=r, dividend_yield=q, kind="call", **HESTON)
     print(
         f"Heston QE bias K={strike} dt=1/{n_steps}: {res.price - ref:+.4f} (SE {res.standard_error:.4f})"
     )
@@ -170,7 +170,7 @@ def test_heston_andersen_stress_case_at_coarse_steps():
     # xi^2 = 1), rho = -0.9, T = 10. QE-M with dt = 1/8 year; the semi-closed form gives
     # 13.0847 (QuantLib's AnalyticHestonEngine agrees).
     par = dict(v0=0.04, kappa=0.5, theta=0.04, xi=1.0, rho=-0.9)
-    ref = heston_price(100.0, 100.0, 10.0, 0.0, 0.0, **par)
+    ref = heston_price(100.0, 100.0, 10.0, rate=0.0, dividend_yield=0.0, **par)
     assert ref == pytest.approx(13.0847, abs=1e-3)
     res = monte_carlo_price(
         Heston(0.0, **par),
@@ -208,7 +208,7 @@ def test_merton_within_3se_of_series_formula(kind, strike):
         rng=31,
         antithetic=True,
     )
-    ref = merton_price(s, strike, t, r, q, kind=kind, **MERTON)
+    ref = merton_price(s, strike, t, rate=r, dividend_yield=q, kind=kind, **MERTON)
     assert within_3se(res, ref)
 
 
