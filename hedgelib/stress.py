@@ -56,7 +56,8 @@ from hedgelib.conventions import (
     check_positive,
     check_scalar,
 )
-from hedgelib.hedging.strategies import HedgeOption, HedgeState, as_strategy
+from hedgelib.hedging.setup import as_strategy
+from hedgelib.hedging.strategies import HedgeOption, HedgeState
 from hedgelib.market.history import PriceHistory
 from hedgelib.risk import expected_shortfall, value_at_risk
 
@@ -123,11 +124,6 @@ class StaticHedge:
     option: OptionLeg | None
     position: Book
 
-    @property
-    def option_units(self) -> float:
-        """Units of the hedge option held (0.0 without one)."""
-        return 0.0 if self.option is None else self.option.quantity
-
     def describe(self) -> str:
         """One line, e.g. ``"delta hedge: -0.5400 shares"``."""
         text = f"{self.strategy} hedge: {self.stock:+.4f} shares"
@@ -145,7 +141,7 @@ def static_hedge(
     rate: float = 0.0,
     dividend_yield: float = 0.0,
     time: float = 0.0,
-    hedge: Any = "delta",
+    strategy: Any = "delta",
     hedge_option: HedgeOption | None = None,
 ) -> StaticHedge:
     """The hedge a strategy holds at one instant, and the hedged position it makes.
@@ -162,7 +158,7 @@ def static_hedge(
         Continuously compounded.
     time : float, default 0.0
         Years elapsed since the book's today (legs age accordingly), >= 0.
-    hedge : str or Strategy, default "delta"
+    strategy : str or Strategy, default "delta"
         ``"none"``, ``"delta"``, ``"delta-gamma"``, ``"delta-vega"``, or a strategy object
         (anything with ``target(state)``, see :mod:`hedgelib.hedging.strategies`).
     hedge_option : HedgeOption, optional
@@ -192,15 +188,16 @@ def static_hedge(
     r = check_scalar(rate, "rate")
     q = check_scalar(dividend_yield, "dividend_yield")
     t = check_scalar(time, "time", check_non_negative)
-    strategy = as_strategy(hedge)
+    strategy = as_strategy(strategy)
     name = str(getattr(strategy, "name", type(strategy).__name__))
     uses_option = bool(getattr(strategy, "uses_option", False))
 
     g = book.greeks(s, sigma, time=t, rate=r, dividend_yield=q)
-    state = dict(
+    state = HedgeState(
         step=0, time=t, spot=np.array([s]), volatility=sigma,
         book_delta=np.array([float(g.delta)]), book_gamma=np.array([float(g.gamma)]),
         book_vega=np.array([float(g.vega)]), stock=np.zeros(1), option=np.zeros(1),
+        time_to_expiry=max(book.expiry - t, 0.0) if book.legs else 0.0,
     )
     unit = None
     if uses_option:
@@ -209,12 +206,11 @@ def static_hedge(
             raise HedgeLibError(f"hedge_option must be a HedgeOption, got {spec!r}")
         unit = OptionLeg(spec.kind, spec.moneyness * s, t + spec.tenor, 1.0)
         og = unit.greeks(s, sigma, time=t, rate=r, dividend_yield=q)
-        state.update(
-            option_delta=np.array([float(og.delta)]), option_gamma=np.array([float(og.gamma)]),
-            option_vega=np.array([float(og.vega)]),
-            option_price=np.array([float(unit.value(s, sigma, time=t, rate=r, dividend_yield=q))]),
-        )
-    x, u = strategy.target(HedgeState(**state))
+        state.option_delta = np.array([float(og.delta)])
+        state.option_gamma = np.array([float(og.gamma)])
+        state.option_vega = np.array([float(og.vega)])
+        state.option_price = np.array([float(unit.value(s, sigma, time=t, rate=r, dividend_yield=q))])
+    x, u = strategy.target(state)
     x = float(np.asarray(x, dtype=float).reshape(-1)[0])
     u = float(np.asarray(u, dtype=float).reshape(-1)[0])
     if not (np.isfinite(x) and np.isfinite(u)):
@@ -281,7 +277,7 @@ def stress_grid(
     vol_shocks: ArrayLike,
     time: float = 0.0,
     horizon: float = 0.0,
-    hedge: Any = "delta",
+    strategy: Any = "delta",
     hedge_option: HedgeOption | None = None,
 ) -> StressGrid:
     """P&L of the book and of its static hedge under spot and volatility shocks.
@@ -306,7 +302,7 @@ def stress_grid(
     horizon : float, default 0.0
         Years over which the shock plays out, >= 0: legs age by ``horizon`` (0 is an
         instantaneous shock).
-    hedge : str or Strategy, default "delta"
+    strategy : str or Strategy, default "delta"
         The static hedge (see :func:`static_hedge`).
     hedge_option : HedgeOption, optional
         The hedge option of ``"delta-gamma"`` and ``"delta-vega"``.
@@ -366,7 +362,7 @@ def stress_grid(
             f"{float(dv[low][0])!r} is negative"
         )
     hedge_result = static_hedge(
-        book, spot=s0, volatility=sigma0, rate=r, dividend_yield=q, time=t, hedge=hedge,
+        book, spot=s0, volatility=sigma0, rate=r, dividend_yield=q, time=t, strategy=strategy,
         hedge_option=hedge_option,
     )
     s_new = s0 * (1.0 + ds)[:, None]
@@ -489,7 +485,7 @@ def historical_var(
     rate: float = 0.0,
     dividend_yield: float = 0.0,
     time: float = 0.0,
-    hedge: Any = "delta",
+    strategy: Any = "delta",
     hedge_option: HedgeOption | None = None,
 ) -> HistoricalVaR:
     """Historical-simulation VaR and ES of the book, and of its static hedge, by full revaluation.
@@ -516,7 +512,7 @@ def historical_var(
         Continuously compounded.
     time : float, default 0.0
         Years elapsed since the book's today, >= 0.
-    hedge : str or Strategy, default "delta"
+    strategy : str or Strategy, default "delta"
         The static hedge, set today and held over the horizon (see :func:`static_hedge`).
     hedge_option : HedgeOption, optional
         The hedge option of ``"delta-gamma"`` and ``"delta-vega"``.
@@ -547,7 +543,7 @@ def historical_var(
     >>> from hedgelib.book import Book
     >>> closes = pd.Series([100.0, 102.0, 99.0, 101.0, 97.0])
     >>> res = historical_var(Book([], stock=1.0), closes, horizon_days=1, level=0.5,
-    ...                      volatility=0.2, spot=100.0, hedge="none")
+    ...                      volatility=0.2, spot=100.0, strategy="none")
     >>> res.scenarios["book_pnl"].round(4).tolist()
     [2.0, -2.9412, 2.0202, -3.9604]
     >>> round(res.var, 4), round(res.es, 4)
@@ -568,7 +564,7 @@ def historical_var(
     q = check_scalar(dividend_yield, "dividend_yield")
     t = check_scalar(time, "time", check_non_negative)
     hedge_result = static_hedge(
-        book, spot=s0, volatility=sigma, rate=r, dividend_yield=q, time=t, hedge=hedge,
+        book, spot=s0, volatility=sigma, rate=r, dividend_yield=q, time=t, strategy=strategy,
         hedge_option=hedge_option,
     )
     move = p[n:] / p[:-n] - 1.0

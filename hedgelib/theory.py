@@ -1,7 +1,6 @@
 """Closed-form diagnostics of discrete hedging: what theory predicts a simulation should show.
 
-Every function here is a formula from the literature, or a numerical integral of one, to set
-beside a Monte Carlo run of :func:`hedgelib.hedging.engine.simulate_hedge`:
+Formulas from the literature, or numerical integrals of them, to set beside a simulation:
 
 =====================================  ==================================================
 :func:`derman_kamal_std`               hedge-error standard deviation after ``N`` rebalances
@@ -14,22 +13,15 @@ beside a Monte Carlo run of :func:`hedgelib.hedging.engine.simulate_hedge`:
 :func:`realised_gamma_pnl`             the same summed along simulated or real paths
 =====================================  ==================================================
 
-Conventions are the library's (:mod:`hedgelib.conventions`): vega is the raw derivative per
-1.00 of volatility, ``proportional`` is the ONE-WAY cost as a fraction of traded notional (the
-``proportional`` of :class:`~hedgelib.hedging.costs.TransactionCosts`), ``n_rebalances`` is
-the number of equal hedging intervals over the horizon (so a daily hedge of a one-month
-option has ``n_rebalances = 21``: the hedge is set at ``t_0`` and adjusted at
-``t_1, ..., t_{N-1}``, then unwound at ``t_N``).
-
-The book-level functions accept any object with the :class:`~hedgelib.book.Book` interface
-(``greeks(spot, volatility, *, time, rate, dividend_yield)`` and ``first_expiry``).
+Units are the library's: vega per 1.00 of volatility, ``proportional`` the one-way cost as a
+fraction of traded notional, ``n_rebalances`` the number of equal hedging intervals over the
+horizon (a daily hedge of a one-month option has 21). Book-level functions take anything
+with the :class:`~hedgelib.book.Book` interface.
 
 References
 ----------
 Derman, E. and Kamal, M. (1999), "When you cannot hedge continuously: the corrections of
 Black-Scholes", *Risk* 12(1), 82-85.
-Kamal, M. and Derman, E. (1997), "The patterns of change in implied index volatilities",
-Goldman Sachs Quantitative Strategies Research Notes (appendix on discrete hedging).
 Leland, H. E. (1985), "Option pricing and replication with transactions costs",
 *Journal of Finance* 40(5), 1283-1301.
 Whalley, A. E. and Wilmott, P. (1997), "An asymptotic analysis of an optimal hedging model for
@@ -62,6 +54,7 @@ __all__ = [
     "hedge_error_std",
     "leland_volatility",
     "realised_gamma_pnl",
+    "whalley_wilmott_band",
     "whalley_wilmott_half_width",
 ]
 
@@ -540,8 +533,7 @@ def whalley_wilmott_half_width(
     Returns
     -------
     float or ndarray
-        ``H`` in shares: the hedge is left alone while ``|hedge + delta| <= H`` and brought
-        back to the edge of the band otherwise.
+        ``H`` in shares: the hedge is left alone while ``|hedge + delta| <= H``.
 
     Notes
     -----
@@ -566,19 +558,19 @@ def whalley_wilmott_half_width(
     ra = check_positive(risk_aversion, "risk_aversion")
     r = check_finite(rate, "rate")
     tau = check_non_negative(time_to_expiry, "time_to_expiry")
-    return _out(_whalley_wilmott_kernel(s, g, lam, ra, r, tau))
+    return _out(whalley_wilmott_band(s, g, lam, ra, r, tau))
 
 
-def _whalley_wilmott_kernel(
-    s: Any, g: Any, lam: Any, ra: Any, r: Any, tau: Any
+def whalley_wilmott_band(
+    spot: Any, gamma: Any, proportional: Any, risk_aversion: Any, rate: Any, time_to_expiry: Any
 ) -> FloatArray:
-    """The Whalley-Wilmott half-width on inputs already checked (no validation).
+    """:func:`whalley_wilmott_half_width` on inputs already checked: no validation.
 
-    Shared with the engine's :class:`~hedgelib.hedging.rules.WhalleyWilmott` rule, which
-    calls it once per grid step on every path and so skips the checks of the public
-    function. Scalars for the cost, risk aversion, rate and time give one scale factor, so a
-    step costs two passes over the paths before the cube root.
+    The engine's :class:`~hedgelib.hedging.rules.WhalleyWilmott` rule calls it at every grid
+    step on every path. Scalars for the cost, risk aversion, rate and time give one scale
+    factor, so a step costs two passes over the paths before the cube root.
     """
+    s, g, lam, ra, r, tau = spot, gamma, proportional, risk_aversion, rate, time_to_expiry
     scale = 1.5 * np.exp(-np.multiply(r, tau)) * lam / ra
     return np.cbrt(scale * (s * np.square(g)))
 
@@ -650,7 +642,7 @@ def realised_gamma_pnl(
     ----------
     gamma : array_like, shape (n_steps, ...) or (n_steps + 1, ...)
         Gamma of the position at the start of each step (a last row, at the horizon, is
-        ignored), time-major like :class:`~hedgelib.market.models.Paths`.
+        ignored), time-major like :class:`~hedgelib.market.paths.Paths`.
     spot : array_like, shape (n_steps + 1, ...)
         Prices along the paths, > 0.
     implied_volatility : array_like

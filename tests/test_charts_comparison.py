@@ -12,7 +12,7 @@ from hedgelib.charts.comparison import (
     pnl_overlay_figure,
 )
 from hedgelib.conventions import HedgeLibError
-from hedgelib.hedging import TransactionCosts, cost_risk_frontier, frequency_sweep
+from hedgelib.hedging import HedgeSetup, TransactionCosts, cost_risk_frontier, frequency_sweep
 from hedgelib.market.models import GBM
 
 
@@ -164,15 +164,15 @@ def test_frontier_rejects_bad_input(kwargs, match):
 def test_builders_take_the_library_frames():
     """End to end on a small run: the frames' columns feed the builders as they are."""
     book = Book([OptionLeg("call", 100.0, 21 / 252, -1.0)])
-    kw = {"spot": 100.0, "horizon": 21 / 252, "n_steps": 21, "n_paths": 600, "seed": 4,
-          "hedge_volatility": 0.2, "rate": 0.03}
-    sw = frequency_sweep(GBM(0.03, 0.2), book, costs=TransactionCosts(proportional=1e-3), **kw)
+    kw = {"spot": 100.0, "horizon": 21 / 252, "n_steps": 21, "n_paths": 600, "seed": 4}
+    setup = HedgeSetup(0.2, rate=0.03, costs=TransactionCosts(proportional=1e-3))
+    sw = frequency_sweep(GBM(0.03, 0.2), book, setup, **kw)
     fig = frequency_sweep_figure(sw.index.to_numpy(), sw["pnl_std"], sw["mean_cost"],
                                  derman_kamal_std=sw["derman_kamal_std"],
                                  expected_cost=sw["expected_cost"])
     assert list(fig.data[0].x) == [1, 3, 7, 21]
-    fr = cost_risk_frontier(GBM(0.03, 0.2), book, costs=TransactionCosts(proportional=1e-3),
-                            every=(1, 7), band_widths=(0.05,), risk_aversions=(1.0,), **kw)
+    fr = cost_risk_frontier(GBM(0.03, 0.2), book, setup, every=(1, 7), band_widths=(0.05,),
+                            risk_aversions=(1.0,), **kw)
     fig = cost_risk_frontier_figure(fr["pnl_std"], fr["mean_cost"], list(fr["label"]),
                                     list(fr["family"]), efficient=fr["efficient"])
     assert sum(len(t.x) for t in fig.data if t.mode == "lines+markers") == 4

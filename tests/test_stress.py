@@ -31,7 +31,7 @@ BOOKS = {
 @pytest.mark.parametrize("hedge", ["none", "delta", "delta-gamma", "delta-vega"])
 @pytest.mark.parametrize("name", list(BOOKS))
 def test_zero_shock_is_zero(name, hedge):
-    g = stress_grid(BOOKS[name], **MARKET, **SHOCKS, hedge=hedge)
+    g = stress_grid(BOOKS[name], **MARKET, **SHOCKS, strategy=hedge)
     for frame in (g.book, g.hedged, g.book_approx, g.hedged_approx):
         assert frame.shape == (5, 4)
         assert frame.loc[0.0, 0.0] == pytest.approx(0.0, abs=1e-12)
@@ -41,7 +41,7 @@ def test_zero_shock_is_zero(name, hedge):
 
 def test_unhedged_grid_is_the_book_itself():
     book = BOOKS["short_straddle"]
-    g = stress_grid(book, **MARKET, **SHOCKS, hedge="none")
+    g = stress_grid(book, **MARKET, **SHOCKS, strategy="none")
     pd.testing.assert_frame_equal(g.book, g.hedged)
     # One cell by hand: spot 90, vol 25%, both legs repriced by Black-Scholes.
     before = sum(float(bs_price(100, 100, 0.25, 0.2, 0.03, 0.01, k)) for k in ("call", "put"))
@@ -55,12 +55,12 @@ def test_unhedged_grid_is_the_book_itself():
     expiry=st.floats(0.05, 2.0),
     quantity=st.floats(-5.0, 5.0).filter(lambda x: abs(x) > 0.1),
     kind=st.sampled_from(["call", "put"]),
-    hedge=st.sampled_from(["delta", "delta-gamma", "delta-vega"]),
+    strategy=st.sampled_from(["delta", "delta-gamma", "delta-vega"]),
 )
-def test_hedged_position_is_flat_in_spot_to_first_order(strike, expiry, quantity, kind, hedge):
+def test_hedged_position_is_flat_in_spot_to_first_order(strike, expiry, quantity, kind, strategy):
     book = Book([OptionLeg(kind, strike, expiry, quantity)])
     eps = 1e-4
-    g = stress_grid(book, **MARKET, spot_shocks=[-eps, eps], vol_shocks=[0.0], hedge=hedge)
+    g = stress_grid(book, **MARKET, spot_shocks=[-eps, eps], vol_shocks=[0.0], strategy=strategy)
     slope = (g.hedged.loc[eps, 0.0] - g.hedged.loc[-eps, 0.0]) / (2 * eps * MARKET["spot"])
     # Central difference: the error is (eps S)^2 / 6 x the third derivative, far below 1e-6.
     assert abs(slope) < 1e-6 * max(1.0, abs(quantity))
@@ -74,14 +74,14 @@ def test_delta_gamma_and_delta_vega_hedges_cancel_their_greek():
     kw = dict(spot=100.0, volatility=0.2, rate=0.03, dividend_yield=0.01)
     hopt = HedgeOption("call", 1.05, 0.5)
     for hedge, greek in (("delta-gamma", "gamma"), ("delta-vega", "vega")):
-        h = static_hedge(book, **kw, hedge=hedge, hedge_option=hopt)
+        h = static_hedge(book, **kw, strategy=hedge, hedge_option=hopt)
         g = h.position.greeks(100.0, 0.2, rate=0.03, dividend_yield=0.01)
         assert float(g.delta) == pytest.approx(0.0, abs=1e-12)
         assert float(getattr(g, greek)) == pytest.approx(0.0, abs=1e-12)
         assert h.option is not None and h.option.strike == pytest.approx(105.0)
         assert h.option.expiry == pytest.approx(0.5) and h.option.quantity > 0  # buys back gamma
     # Delta-vega: a small vol shock leaves the hedged position nearly unchanged, the book not.
-    g = stress_grid(book, **kw, spot_shocks=[0.0], vol_shocks=[0.001], hedge="delta-vega",
+    g = stress_grid(book, **kw, spot_shocks=[0.0], vol_shocks=[0.001], strategy="delta-vega",
                     hedge_option=hopt)
     assert abs(g.hedged.iloc[0, 0]) < 1e-3 * abs(g.book.iloc[0, 0])
 
@@ -92,28 +92,28 @@ def test_greek_approximation_is_second_order(name):
     book = BOOKS[name]
     errors = []
     for h in (0.04, 0.02, 0.01):
-        g = stress_grid(book, **MARKET, spot_shocks=[h, -h], vol_shocks=[0.5 * h], hedge="delta")
+        g = stress_grid(book, **MARKET, spot_shocks=[h, -h], vol_shocks=[0.5 * h], strategy="delta")
         err = max(float((g.book - g.book_approx).abs().to_numpy().max()),
                   float((g.hedged - g.hedged_approx).abs().to_numpy().max()))
         errors.append(err)
     assert errors[0] / errors[1] == pytest.approx(8.0, rel=0.2)
     assert errors[1] / errors[2] == pytest.approx(8.0, rel=0.1)
     # And the approximation really is close for small moves: well under 1% of the P&L.
-    g = stress_grid(book, **MARKET, spot_shocks=[0.01], vol_shocks=[0.005], hedge="none")
+    g = stress_grid(book, **MARKET, spot_shocks=[0.01], vol_shocks=[0.005], strategy="none")
     assert abs(g.book.iloc[0, 0] - g.book_approx.iloc[0, 0]) < 0.01 * abs(g.book.iloc[0, 0])
 
 
 def test_greek_approximation_misses_large_moves():
     # A 30% crash on a short put: gamma alone underestimates the loss of the convex payoff.
     book = Book([OptionLeg("put", 90.0, 0.25, -1.0)])
-    g = stress_grid(book, **MARKET, spot_shocks=[-0.3], vol_shocks=[0.0], hedge="none")
+    g = stress_grid(book, **MARKET, spot_shocks=[-0.3], vol_shocks=[0.0], strategy="none")
     assert g.book.iloc[0, 0] < g.book_approx.iloc[0, 0] - 1.0
 
 
 def test_horizon_ages_the_legs():
     book = BOOKS["short_call"]
     g = stress_grid(book, **MARKET, spot_shocks=[0.0], vol_shocks=[0.0], horizon=10 / 252,
-                    hedge="none")
+                    strategy="none")
     expected = -(float(bs_price(100, 100, 0.25 - 10 / 252, 0.2, 0.03, 0.01))
                  - float(bs_price(100, 100, 0.25, 0.2, 0.03, 0.01)))
     assert g.book.iloc[0, 0] == pytest.approx(expected, rel=1e-12)
@@ -141,19 +141,19 @@ def test_quantlib_oracle_for_one_cell():
         return option.NPV()
 
     book = Book([OptionLeg("put", 95.0, 1.0, 2.0)])
-    g = stress_grid(book, **MARKET, spot_shocks=[-0.15], vol_shocks=[0.08], hedge="none")
+    g = stress_grid(book, **MARKET, spot_shocks=[-0.15], vol_shocks=[0.08], strategy="none")
     assert g.book.iloc[0, 0] == pytest.approx(2.0 * (price(85.0, 0.28) - price(100.0, 0.2)), abs=1e-9)
 
 
 def test_stock_only_book_delta_hedged_is_flat():
-    g = stress_grid(Book([], stock=3.0), **MARKET, **SHOCKS, hedge="delta")
+    g = stress_grid(Book([], stock=3.0), **MARKET, **SHOCKS, strategy="delta")
     assert g.hedge.stock == -3.0 and g.hedge.position.is_empty
     assert np.all(g.hedged.to_numpy() == 0.0)
     assert g.book.loc[0.1, 0.05] == pytest.approx(30.0)
 
 
 def test_worst_cell():
-    g = stress_grid(BOOKS["short_straddle"], **MARKET, **SHOCKS, hedge="delta")
+    g = stress_grid(BOOKS["short_straddle"], **MARKET, **SHOCKS, strategy="delta")
     loss, ds, dv = g.worst("book")
     assert loss == pytest.approx(-float(g.book.to_numpy().min()))
     assert abs(ds) == 0.2 and dv == 0.1  # the short straddle fears big moves and vol rises
@@ -170,7 +170,7 @@ def test_historical_var_by_hand():
                        index=pd.date_range("2024-01-01", periods=5, freq="B"))
     book = Book([OptionLeg("call", 100.0, 0.5, -1.0)])
     res = historical_var(book, closes, horizon_days=2, level=2 / 3, volatility=0.25, spot=100.0,
-                         rate=0.0, hedge="none")
+                         rate=0.0, strategy="none")
     moves = np.array([99 / 100, 101 / 102, 97 / 99]) - 1
     t = 0.5 - 2 / 252
     base = float(bs_price(100.0, 100.0, 0.5, 0.25))
@@ -184,7 +184,7 @@ def test_historical_var_by_hand():
     worst = -np.sort(pnl)
     assert res.var == pytest.approx(worst[0]) and res.es == pytest.approx(worst[0])
     res2 = historical_var(book, closes, horizon_days=2, level=1 / 3, volatility=0.25, spot=100.0,
-                         hedge="none")
+                         strategy="none")
     assert res2.var == pytest.approx(worst[1])
     assert res2.es == pytest.approx(0.5 * (worst[0] + worst[1]))
 
@@ -219,8 +219,8 @@ BAD_GRID = [
     (dict(vol_shocks=[math.nan]), "vol_shocks must not be NaN"),
     (dict(time=-0.1), "time"),
     (dict(horizon=-0.1), "horizon"),
-    (dict(hedge="gamma"), "strategy must be one of"),
-    (dict(hedge="delta-gamma", hedge_option="atm"), "hedge_option must be a HedgeOption"),
+    (dict(strategy="gamma"), "strategy must be one of"),
+    (dict(strategy="delta-gamma", hedge_option="atm"), "hedge_option must be a HedgeOption"),
 ]
 
 

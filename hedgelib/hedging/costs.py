@@ -33,6 +33,7 @@ from hedgelib.conventions import (
     check_positive,
     check_scalar,
 )
+from hedgelib.registry import parameter
 
 __all__ = ["COST_COMPONENTS", "CostModel", "TransactionCosts"]
 
@@ -113,11 +114,22 @@ class TransactionCosts:
     (array([0.2, 0. ]), array([0.5, 0. ]))
     """
 
-    proportional: float = 0.0
-    per_trade: float = 0.0
-    impact: float = 0.0
-    daily_volume: float = 1e6
-    option_spread: float = 0.0
+    label = "Proportional, fixed, impact and option spread"
+    proportional: float = parameter(
+        0.0, "Proportional cost (bp of notional)", unit="bp", low=0.0, high=10_000.0, step=1.0,
+        key="cost_bp", help="One-way cost of a stock trade in basis points of |shares| x spot.",
+    )
+    per_trade: float = parameter(0.0, "Fixed cost per rebalance (currency)", low=0.0, high=1e6,
+                                 step=0.01, key="per_trade")
+    impact: float = parameter(
+        0.0, "Impact coefficient (square-root law)", low=0.0, high=100.0, step=0.1, key="impact",
+        help="Price moves against a trade by about coefficient x daily vol x sqrt(shares / "
+             "daily volume).",
+    )
+    daily_volume: float = parameter(1e6, "Daily volume (shares)", low=1.0, high=1e12, step=1e5,
+                                    key="daily_volume")
+    option_spread: float = parameter(0.0, "Option spread (% of option price)", unit="percent",
+                                     low=0.0, high=100.0, step=0.5, key="option_spread_pct")
 
     components = COST_COMPONENTS
 
@@ -134,15 +146,15 @@ class TransactionCosts:
         return self.proportional == 0 and self.per_trade == 0 and self.impact == 0 and self.option_spread == 0
 
     @property
-    def _proportional_only(self) -> bool:
+    def proportional_only(self) -> bool:
         """True when the proportional component is the only non-zero one."""
         return self.proportional > 0 and self.per_trade == 0 and self.impact == 0 and self.option_spread == 0
 
-    def _proportional_into(self, abs_trade: FloatArray, spot: FloatArray, out: FloatArray) -> FloatArray:
+    def proportional_into(self, abs_trade: FloatArray, spot: FloatArray, out: FloatArray) -> FloatArray:
         """The proportional cost ``k |q| S`` written into ``out``, given ``|q|``.
 
-        The engine's per-step path: the same two products as :meth:`charge` (so the same
-        digits), in a buffer it reuses.
+        A hot loop's path: the same two products as :meth:`charge` (so the same digits), in a
+        buffer the caller reuses.
         """
         np.multiply(abs_trade, self.proportional, out=out)
         out *= spot

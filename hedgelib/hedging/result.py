@@ -14,27 +14,12 @@ from hedgelib._typing import FloatArray
 from hedgelib.conventions import HedgeLibError
 from hedgelib.risk import expected_shortfall, value_at_risk
 
-__all__ = ["ATTRIBUTION_KEYS", "EXPLAIN_KEYS", "STEP_COLUMNS", "HedgeResult"]
+__all__ = ["STEP_COLUMNS", "HedgeResult"]
 
-# Keys of the two decompositions, in display order; cost keys are "cost_<component>".
-ATTRIBUTION_KEYS: tuple[str, ...] = (
-    "entry",
-    "option_mtm",
-    "hedge_stock",
-    "hedge_options",
-    "interest",
-    "dividends",
-)
-EXPLAIN_KEYS: tuple[str, ...] = (
-    "entry",
-    "delta",
-    "gamma",
-    "theta",
-    "vega",
-    "residual",
-    "interest",
-    "dividends",
-)
+#: Columns of :attr:`HedgeResult.steps`: positions and cash after the step's trade; ``gamma``
+#: of the whole position then; the explain terms and financing accumulated up to the step's
+#: time (the step's own terms come after it); the hedge option's strike and expiry (NaN
+#: without one).
 STEP_COLUMNS: tuple[str, ...] = (
     "path",
     "step",
@@ -50,6 +35,15 @@ STEP_COLUMNS: tuple[str, ...] = (
     "option_price",
     "pnl",
     "costs",
+    "gamma",
+    "explain_delta",
+    "explain_gamma",
+    "explain_theta",
+    "explain_vega",
+    "interest",
+    "dividends",
+    "option_strike",
+    "option_expiry",
 )
 
 _PER_PATH = ("pnl", "costs", "n_trades", "turnover", "option_turnover", "unhedged_pnl")
@@ -99,7 +93,7 @@ class HedgeResult:
         ``entry``, ``interest``, ``dividends`` and the cost terms; also sums to ``pnl``.
     steps : pandas.DataFrame
         One row per path and grid time for the first ``record_paths`` paths (columns
-        ``STEP_COLUMNS``; positions and cash after the step's trade); empty if none.
+        :data:`STEP_COLUMNS`); empty if none.
     n_steps : int
         Number of grid steps.
     horizon : float

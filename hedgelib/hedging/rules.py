@@ -21,14 +21,22 @@ and at steps where the hedge option is rolled, whatever the rule says.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from hedgelib._typing import FloatArray
-from hedgelib.conventions import HedgeLibError, check_int, check_non_negative, check_positive
-from hedgelib.theory import _whalley_wilmott_kernel
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_int,
+    check_non_negative,
+    check_positive,
+    check_scalar,
+)
+from hedgelib.registry import parameter
+from hedgelib.theory import whalley_wilmott_band
 
 __all__ = [
     "AnyOf",
@@ -36,8 +44,8 @@ __all__ = [
     "EveryNSteps",
     "Rule",
     "RuleContext",
+    "EveryNOrBand",
     "WhalleyWilmott",
-    "whalley_wilmott_band",
 ]
 
 Decision = tuple["bool | np.ndarray", "float | FloatArray"]
@@ -127,7 +135,9 @@ class EveryNSteps:
     (True, 0.0)
     """
 
-    n: int = 1
+    label = "Every N steps"
+    n: int = parameter(1, "Every N steps", low=1, high=10_000, step=1, key="every_n",
+                       help="Rebalancing interval in grid steps (every-N rules).")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "n", check_int(self.n, "n", minimum=1))
@@ -170,41 +180,22 @@ class DeltaBand:
     (array([False,  True]), array([ 0.02, -0.1 ]))
     """
 
-    half_width: float
+    label = "Delta band"
+    half_width: float = parameter(
+        dataclasses.MISSING, "Band half-width (shares of delta)", low=0.0, high=1000.0, step=0.01,
+        key="band_width", shown=0.05,
+        help="Trade when the hedge is off target by more than this many shares (band rules).",
+    )
     to: Literal["target", "edge"] = "target"
 
     def __post_init__(self) -> None:
-        hw = check_non_negative(self.half_width, "half_width")
-        if hw.ndim != 0:
-            raise HedgeLibError(f"half_width must be a single number, got shape {hw.shape}")
-        object.__setattr__(self, "half_width", float(hw))
+        object.__setattr__(
+            self, "half_width", check_scalar(self.half_width, "half_width", check_non_negative)
+        )
         object.__setattr__(self, "to", _check_to(self.to))
 
     def decide(self, context: RuleContext) -> Decision:
         return _band_decision(context.deviation, self.half_width, self.to)
-
-
-def whalley_wilmott_band(
-    spot: Any, gamma: Any, proportional: float, risk_aversion: float, rate: float, time_to_expiry: Any
-) -> FloatArray:
-    """Whalley-Wilmott half-width of the no-trade band around the target delta.
-
-    .. math:: H = \\left(\\frac{3}{2}\\,\\frac{e^{-r(T-t)}\\,\\lambda\\,S\\,\\Gamma^2}{\\gamma}
-              \\right)^{1/3}
-
-    with :math:`\\lambda` the one-way proportional cost rate and :math:`\\gamma` the
-    (absolute) risk aversion; a time past expiry counts as zero. The formula lives once, in
-    :func:`hedgelib.theory.whalley_wilmott_half_width`; this is its unchecked kernel, since
-    the engine's rule calls it at every step on inputs the engine has already validated.
-
-    Examples
-    --------
-    >>> round(float(whalley_wilmott_band(100.0, 0.04, 1e-3, 1.0, 0.0, 0.5)), 5)
-    0.06214
-    """
-    return _whalley_wilmott_kernel(
-        spot, gamma, proportional, risk_aversion, rate, max(float(time_to_expiry), 0.0)
-    )
 
 
 @dataclass(frozen=True)
@@ -245,23 +236,23 @@ class WhalleyWilmott:
     (True, 0.0621)
     """
 
-    risk_aversion: float
+    label = "Whalley-Wilmott band"
+    risk_aversion: float = parameter(
+        dataclasses.MISSING, "Whalley-Wilmott risk aversion", low=0.0, high=1e6, step=0.5,
+        key="ww_risk_aversion", shown=1.0,
+        help="Higher means a narrower band and more trading. Needs a proportional cost.",
+    )
 
     def __post_init__(self) -> None:
-        ra = check_positive(self.risk_aversion, "risk_aversion")
-        if ra.ndim != 0:
-            raise HedgeLibError(f"risk_aversion must be a single number, got shape {ra.shape}")
-        object.__setattr__(self, "risk_aversion", float(ra))
+        object.__setattr__(
+            self, "risk_aversion", check_scalar(self.risk_aversion, "risk_aversion", check_positive)
+        )
 
     def half_width(self, context: RuleContext) -> FloatArray:
-        """Band half-width per path at this step."""
+        """Band half-width per path at this step (:func:`hedgelib.theory.whalley_wilmott_band`)."""
         return whalley_wilmott_band(
-            context.spot,
-            context.gamma,
-            context.proportional,
-            self.risk_aversion,
-            context.rate,
-            context.time_to_expiry,
+            context.spot, context.gamma, context.proportional, self.risk_aversion, context.rate,
+            max(float(context.time_to_expiry), 0.0),
         )
 
     def decide(self, context: RuleContext) -> Decision:
@@ -337,3 +328,35 @@ class AnyOf:
             trade = np.logical_or(trade, t)
             dest = np.where(trade, dest, 0.0)
         return trade, dest
+
+
+@dataclass(frozen=True)
+class EveryNOrBand:
+    """Back to target every ``n`` steps, and in between whenever the delta band is breached.
+
+    The rule ``AnyOf(EveryNSteps(n), DeltaBand(half_width))`` as one part with two parameters,
+    so that forms and scenario files can offer it.
+
+    Examples
+    --------
+    >>> EveryNOrBand(5, 0.1).rules
+    (EveryNSteps(n=5), DeltaBand(half_width=0.1, to='target'))
+    """
+
+    label = "Every N steps or delta band"
+    n: int = parameter(1, "Every N steps", low=1, high=10_000, step=1, key="every_n")
+    half_width: float = parameter(0.05, "Band half-width (shares of delta)", low=0.0,
+                                  high=1000.0, step=0.01, key="band_width")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n", check_int(self.n, "n", minimum=1))
+        object.__setattr__(
+            self, "half_width", check_scalar(self.half_width, "half_width", check_non_negative)
+        )
+
+    @property
+    def rules(self) -> tuple[EveryNSteps, DeltaBand]:
+        return EveryNSteps(self.n), DeltaBand(self.half_width)
+
+    def decide(self, context: RuleContext) -> Decision:
+        return AnyOf(*self.rules).decide(context)

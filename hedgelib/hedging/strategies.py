@@ -7,7 +7,7 @@ uses none). The engine, the rules and the costs decide when and how the targets 
 That is the whole interface, so a learned strategy (a minimum-variance delta, a neural
 hedge) plugs in by implementing :meth:`Strategy.target`.
 
-Built-in strategies, by name:
+Built-in strategies, by their names in :data:`hedgelib.hedging.setup.STRATEGIES`:
 
 ========================  ==========================================================
 ``"none"``                :class:`NoHedge`, the book alone
@@ -25,15 +25,20 @@ Hull, J. C., *Options, Futures, and Other Derivatives*, 11th ed. (2021), ch. 19
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from hedgelib._typing import FloatArray, OptionKind
-from hedgelib.conventions import HedgeLibError, check_kind, check_positive
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_kind,
+    check_non_negative,
+    check_positive,
+    check_scalar,
+)
 
 __all__ = [
-    "STRATEGIES",
     "DeltaGammaHedge",
     "DeltaHedge",
     "DeltaVegaHedge",
@@ -41,7 +46,6 @@ __all__ = [
     "HedgeState",
     "NoHedge",
     "Strategy",
-    "as_strategy",
 ]
 
 # Below this |greek| the hedge option is treated as carrying none of it (an option about to
@@ -60,26 +64,34 @@ class HedgeOption:
     moneyness : float, default 1.0
         Strike as a multiple of the spot on the day it is bought (1.0 = at the money).
     tenor : float, default 0.25
-        Years to expiry when bought. When it expires before the horizon, the engine settles
-        it at its payoff and buys a fresh one of the same moneyness and tenor.
+        Years to expiry when bought.
+    roll_before : float, default 0.0
+        Years before its expiry at which the option is sold and a fresh one (same moneyness
+        and tenor) bought, at model prices; 0 holds it to expiry, where it settles at its
+        payoff. Near expiry an option's gamma and vega concentrate at the strike, so the
+        ratio a gamma or vega hedge asks for can explode: rolling a few days early avoids it.
 
     Examples
     --------
-    >>> HedgeOption("call", moneyness=1.0, tenor=0.25)
-    HedgeOption(kind='call', moneyness=1.0, tenor=0.25)
+    >>> HedgeOption("call", moneyness=1.0, tenor=0.25, roll_before=5 / 252).roll_before > 0
+    True
     """
 
     kind: OptionKind = "call"
     moneyness: float = 1.0
     tenor: float = 0.25
+    roll_before: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", check_kind(self.kind, "kind"))
         for name in ("moneyness", "tenor"):
-            arr = check_positive(getattr(self, name), name)
-            if arr.ndim != 0:
-                raise HedgeLibError(f"{name} must be a single number, got shape {arr.shape}")
-            object.__setattr__(self, name, float(arr))
+            object.__setattr__(self, name, check_scalar(getattr(self, name), name, check_positive))
+        roll = check_scalar(self.roll_before, "roll_before", check_non_negative)
+        if roll >= self.tenor:
+            raise HedgeLibError(
+                f"roll_before must be shorter than the tenor ({self.tenor!r} years), got {roll!r}"
+            )
+        object.__setattr__(self, "roll_before", roll)
 
 
 class HedgeState:
@@ -97,11 +109,13 @@ class HedgeState:
         Hedge volatility.
     book_delta, book_gamma, book_vega : ndarray, shape (n_paths,)
         Greeks of the live book at the hedge volatility (stock included in delta).
-        ``book_vega`` is None when no one needs it (strategy and volatility path permitting).
+        ``book_vega`` is None unless the strategy ``needs_vega`` or the volatility moves.
     option_delta, option_gamma, option_vega, option_price : ndarray or None
         Greeks and model price of one unit of the hedge option; None without one.
     stock, option : ndarray, shape (n_paths,)
         Current positions (before this step's trade).
+    time_to_expiry : float
+        Years from ``time`` to the book's last expiry.
     """
 
     __slots__ = (
@@ -117,23 +131,56 @@ class HedgeState:
         "step",
         "stock",
         "time",
+        "time_to_expiry",
         "volatility",
     )
 
-    def __init__(self, **fields: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, fields.get(name))
+    def __init__(
+        self,
+        *,
+        step: int = 0,
+        time: float = 0.0,
+        spot: Any = None,
+        volatility: Any = None,
+        book_delta: Any = None,
+        book_gamma: Any = None,
+        book_vega: Any = None,
+        option_delta: Any = None,
+        option_gamma: Any = None,
+        option_vega: Any = None,
+        option_price: Any = None,
+        stock: Any = None,
+        option: Any = None,
+        time_to_expiry: float = 0.0,
+    ) -> None:
+        self.step = step
+        self.time = time
+        self.spot = spot
+        self.volatility = volatility
+        self.book_delta = book_delta
+        self.book_gamma = book_gamma
+        self.book_vega = book_vega
+        self.option_delta = option_delta
+        self.option_gamma = option_gamma
+        self.option_vega = option_vega
+        self.option_price = option_price
+        self.stock = stock
+        self.option = option
+        self.time_to_expiry = time_to_expiry
 
 
 @runtime_checkable
 class Strategy(Protocol):
-    """Interface of a hedging strategy.
+    """Interface of a hedging strategy: the documented protocol, all the engine relies on.
 
-    ``uses_option`` says whether the strategy trades a hedge option; ``needs_vega`` whether it
-    reads ``book_vega`` and ``option_vega``.
+    ``name`` and ``label`` name it (in results and forms); ``uses_option`` says whether it
+    trades a hedge option; ``needs_vega`` whether it reads ``book_vega`` and ``option_vega``.
+    ``target`` must act per path (elementwise) and keep no state between calls: paths are
+    hedged in independent blocks.
     """
 
     name: str
+    label: str
     uses_option: bool
     needs_vega: bool
 
@@ -153,6 +200,7 @@ class NoHedge:
     """
 
     name = "none"
+    label = "No hedge"
     uses_option = False
     needs_vega = False
 
@@ -173,6 +221,7 @@ class DeltaHedge:
     """
 
     name = "delta"
+    label = "Delta (stock)"
     uses_option = False
     needs_vega = False
 
@@ -206,6 +255,7 @@ class DeltaGammaHedge:
     """
 
     name = "delta-gamma"
+    label = "Delta-gamma (stock + option)"
     uses_option = True
     needs_vega = False
 
@@ -233,37 +283,10 @@ class DeltaVegaHedge:
     """
 
     name = "delta-vega"
+    label = "Delta-vega (stock + option)"
     uses_option = True
     needs_vega = True
 
     def target(self, state: HedgeState) -> tuple[FloatArray, FloatArray]:
         u = -_ratio(state.book_vega, state.option_vega)
         return -(state.book_delta + u * state.option_delta), u
-
-
-StrategyName = Literal["none", "delta", "delta-gamma", "delta-vega"]
-STRATEGIES: dict[str, type] = {
-    "none": NoHedge,
-    "delta": DeltaHedge,
-    "delta-gamma": DeltaGammaHedge,
-    "delta-vega": DeltaVegaHedge,
-}
-
-
-def as_strategy(strategy: Any) -> Strategy:
-    """Turn a strategy name or object into a strategy object.
-
-    Examples
-    --------
-    >>> as_strategy("delta-gamma").name
-    'delta-gamma'
-    """
-    if isinstance(strategy, str):
-        key = strategy.strip().lower().replace("_", "-")
-        if key in STRATEGIES:
-            return STRATEGIES[key]()
-        names = ", ".join(repr(n) for n in STRATEGIES)
-        raise HedgeLibError(f"strategy must be one of {names} or a strategy object, got {strategy!r}")
-    if callable(getattr(strategy, "target", None)):
-        return strategy
-    raise HedgeLibError(f"strategy must be a name or an object with a target method, got {strategy!r}")

@@ -75,10 +75,10 @@ def test_in_place_proportional_cost_matches_charge_bit_for_bit():
     trade = rng.standard_normal(1000) * 0.3
     spot = 100.0 * np.exp(0.2 * rng.standard_normal(1000))
     costs = TransactionCosts(proportional=7.3e-4)
-    assert costs._proportional_only
+    assert costs.proportional_only
     out = np.empty(1000)
-    got = costs._proportional_into(np.abs(trade), spot, out)
+    got = costs.proportional_into(np.abs(trade), spot, out)
     assert got is out
     assert np.array_equal(got, costs.charge(trade, spot, 0.2)["proportional"])
-    assert not TransactionCosts(proportional=1e-3, per_trade=0.5)._proportional_only
-    assert not TransactionCosts()._proportional_only
+    assert not TransactionCosts(proportional=1e-3, per_trade=0.5).proportional_only
+    assert not TransactionCosts().proportional_only

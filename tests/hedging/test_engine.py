@@ -16,7 +16,8 @@ from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.rules import AnyOf, DeltaBand, EveryNSteps, WhalleyWilmott
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.models import GBM, Paths
+from hedgelib.market.models import GBM
+from hedgelib.market.paths import Paths
 from hedgelib.pricing.black_scholes import bs_greeks, bs_price
 
 S0, K, T, R, SIGMA = 100.0, 100.0, 1 / 12, 0.05, 0.2

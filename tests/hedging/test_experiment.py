@@ -1,31 +1,22 @@
 """Tests of hedgelib.hedging.experiment: reproducibility at any chunking and on any executor,
-common random numbers, and the Monte Carlo checks of hedgelib.theory against the engine."""
+the documented seeded blocks, and the chunk planning."""
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from hedgelib import theory
 from hedgelib.book import Book, OptionLeg
 from hedgelib.conventions import HedgeLibError
 from hedgelib.hedging import experiment as experiment_module
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
-from hedgelib.hedging.experiment import (
-    Comparison,
-    compare,
-    cost_risk_frontier,
-    frequency_sweep,
-    run_experiment,
-)
+from hedgelib.hedging.experiment import run_experiment
 from hedgelib.hedging.result import HedgeResult
-from hedgelib.hedging.rules import DeltaBand, EveryNSteps
-from hedgelib.market.models import GBM, MertonJump, Paths
-from hedgelib.pricing.black_scholes import bs_greeks
+from hedgelib.market.models import GBM, MertonJump
+from hedgelib.market.paths import Paths
 
 MODEL = GBM(0.05, 0.2)
 BOOK = Book([OptionLeg("call", 100.0, 1 / 12, -1.0), OptionLeg("put", 95.0, 1 / 12, 2.0)])
@@ -192,7 +183,6 @@ def test_other_models_run():
         ({"hedge_volatility": np.full((11, 1000), -0.2)}, "hedge_volatility"),
         ({"hedge_volatility": np.full(1000, 0.2)}, r"hedge_volatility.*\(11,\)"),
         ({"record_paths": 2000}, "record_paths"),
-        ({"rulez": EveryNSteps(1)}, "rulez"),
     ],
 )
 def test_run_experiment_validates(change, name):
@@ -213,236 +203,6 @@ def test_run_experiment_needs_a_model_a_book_and_a_hedge_volatility():
 def test_engine_errors_reach_the_caller():
     with pytest.raises(HedgeLibError, match="rate"):
         run_experiment(MODEL, BOOK, **SMALL, hedge_volatility=0.2, rate=float("inf"))
-
-
-# -- compare ----------------------------------------------------------------------------------
-
-
-def test_compare_hedges_the_same_paths():
-    setups = {
-        "daily": {"rule": EveryNSteps(1)},
-        "every 5": {"rule": EveryNSteps(5)},
-        "band": {"rule": DeltaBand(0.1), "costs": TransactionCosts(proportional=5e-3)},
-    }
-    cmp = compare(MODEL, BOOK, setups, chunk_size=512, **SMALL, **HEDGE)
-    assert isinstance(cmp, Comparison) and cmp.names == ("daily", "every 5", "band")
-    base = cmp["daily"].unhedged_pnl
-    for name in cmp.names:
-        assert np.array_equal(cmp[name].unhedged_pnl, base)
-    # Each set-up equals its own run_experiment on the same seed (and so the same paths).
-    solo = run_experiment(MODEL, BOOK, rule=EveryNSteps(5), **SMALL, **HEDGE)
-    assert_identical(cmp["every 5"], solo)
-    table = cmp.table()
-    assert list(table.index) == ["daily", "every 5", "band"]
-    assert {"mean", "std", "std_se", "mean_cost", "mean_cost_se", "variance_reduction"} <= set(
-        table.columns
-    )
-    assert table.loc["daily", "std"] < table.loc["every 5", "std"]
-    assert table.loc["band", "mean_cost"] > 0
-    # Paired differences: the same mean difference, with a smaller standard error than if the
-    # set-ups had run on independent paths (the two hedge errors are positively correlated).
-    diff = cmp.difference("every 5", "daily")
-    assert diff["mean_pnl"] == pytest.approx(
-        table.loc["every 5", "mean"] - table.loc["daily", "mean"], abs=1e-12
-    )
-    unpaired = math.hypot(table.loc["daily", "se_mean"], table.loc["every 5", "se_mean"])
-    assert diff["mean_pnl_se"] < 0.9 * unpaired
-    with pytest.raises(HedgeLibError, match="nope"):
-        cmp.difference("nope", "daily")
-    with pytest.raises(TypeError):
-        cmp.results["x"] = cmp["daily"]  # read-only mapping
-
-
-def test_compare_validates_setups():
-    with pytest.raises(HedgeLibError, match="setups"):
-        compare(MODEL, BOOK, {}, **SMALL, **HEDGE)
-    with pytest.raises(HedgeLibError, match="setups"):
-        compare(MODEL, BOOK, [("a", {})], **SMALL, **HEDGE)
-    with pytest.raises(HedgeLibError, match="hedge_vol"):
-        compare(MODEL, BOOK, {"a": {"hedge_vol": 0.2}}, **SMALL, **HEDGE)
-    with pytest.raises(HedgeLibError, match="hedge_volatility"):
-        compare(MODEL, BOOK, {"a": {"rate": 0.05}}, **SMALL)
-    with pytest.raises(HedgeLibError, match="record_paths"):
-        compare(MODEL, BOOK, {"a": {"record_paths": 1}, "b": {}}, **SMALL, **HEDGE)
-
-
-# -- theory against the engine ------------------------------------------------------------------
-
-# The brief's check: S = K = 100, T = 1/12, r = 5%, sigma = 20%, daily (N = 21) and four times
-# a day (N = 84), on the same 40,000 GBM paths at the pricing measure, 1 bp proportional costs
-# (small enough that costs leave the P&L's standard deviation unchanged to 1e-4).
-CALL = Book([OptionLeg("call", 100.0, 1 / 12, -1.0)])
-
-
-@pytest.fixture(scope="module")
-def sweep():
-    return frequency_sweep(
-        GBM(0.05, 0.2),
-        CALL,
-        spot=100.0,
-        horizon=1 / 12,
-        n_steps=84,
-        rebalance_counts=(21, 42, 84),
-        n_paths=40_000,
-        seed=2024,
-        hedge_volatility=0.2,
-        rate=0.05,
-        costs=TransactionCosts(proportional=1e-4),
-    )
-
-
-def test_sweep_table_shape(sweep):
-    assert list(sweep.index) == [21, 42, 84]
-    vega = bs_greeks(100.0, 100.0, 1 / 12, 0.2, 0.05).vega
-    np.testing.assert_allclose(
-        sweep["derman_kamal_std"], [theory.derman_kamal_std(vega, 0.2, n) for n in (21, 42, 84)]
-    )
-    assert (sweep["mean_trades"].diff().dropna() > 0).all()
-
-
-@pytest.mark.parametrize("n", [21, 84])
-def test_derman_kamal_std_within_5_percent(sweep, n):
-    row = sweep.loc[n]
-    assert 3 * row.pnl_std_se < 0.05 * row.derman_kamal_std  # 5% is a 3-SE statement
-    assert abs(row.pnl_std / row.derman_kamal_std - 1) < 0.05
-    # The numeric integral of the gamma is as close.
-    assert abs(row.pnl_std / row.theory_std - 1) < 0.05
-
-
-def test_sweep_std_falls_like_one_over_sqrt_n(sweep):
-    slope = np.polyfit(np.log(sweep.index.to_numpy(float)), np.log(sweep["pnl_std"].to_numpy()), 1)[
-        0
-    ]
-    assert -0.55 < slope < -0.45
-    assert abs(sweep.loc[84, "std_ratio"] - 1) < 0.10
-
-
-@pytest.mark.parametrize("n", [21, 84])
-def test_mean_proportional_cost_within_5_percent_of_theory(sweep, n):
-    row = sweep.loc[n]
-    assert 3 * row.mean_cost_se < 0.05 * row.expected_cost
-    assert abs(row.mean_cost / row.expected_cost - 1) < 0.05
-    # And the at-the-money closed form is in the same place.
-    atm = theory.expected_rebalancing_cost_atm(100.0, 1e-4, n)
-    assert abs(row.mean_cost / atm - 1) < 0.05
-
-
-def test_frequency_sweep_defaults_and_validation():
-    df = frequency_sweep(
-        MODEL,
-        CALL,
-        spot=100.0,
-        horizon=1 / 12,
-        n_paths=500,
-        seed=1,
-        rebalance_counts=(3, 4),
-        hedge_volatility=0.2,
-    )
-    assert list(df.index) == [3, 4]  # grid = lcm = 12 steps
-    df = frequency_sweep(
-        MODEL,
-        CALL,
-        spot=100.0,
-        horizon=1 / 12,
-        n_steps=252,
-        n_paths=200,
-        seed=1,
-        hedge_volatility=0.2,
-        block_size=100,
-    )
-    assert df.index[0] == 1 and df.index[-1] == 252 and 2 <= len(df) <= 8
-    assert all(252 % n == 0 for n in df.index)
-    # No theory where it does not apply (a volatility per path).
-    df = frequency_sweep(
-        MODEL,
-        CALL,
-        spot=100.0,
-        horizon=1 / 12,
-        n_paths=100,
-        seed=1,
-        rebalance_counts=(2,),
-        hedge_volatility=np.full((1, 100), 0.2),
-        pricing_volatility=0.2,
-    )
-    assert df["derman_kamal_std"].isna().all() and df["expected_cost"].isna().all()
-    with pytest.raises(HedgeLibError, match="rebalance_counts"):
-        frequency_sweep(
-            MODEL,
-            CALL,
-            spot=100.0,
-            horizon=1 / 12,
-            n_steps=20,
-            n_paths=100,
-            seed=1,
-            rebalance_counts=(3,),
-            hedge_volatility=0.2,
-        )
-    with pytest.raises(HedgeLibError, match="rule"):
-        frequency_sweep(
-            MODEL,
-            CALL,
-            spot=100.0,
-            horizon=1 / 12,
-            n_paths=100,
-            seed=1,
-            rebalance_counts=(2,),
-            hedge_volatility=0.2,
-            rule=EveryNSteps(1),
-        )
-    with pytest.raises(HedgeLibError, match="n_steps"):
-        frequency_sweep(
-            MODEL, CALL, spot=100.0, horizon=1 / 12, n_paths=100, seed=1, hedge_volatility=0.2
-        )
-
-
-# -- cost-risk frontier ---------------------------------------------------------------------------
-
-
-def test_cost_risk_frontier():
-    df = cost_risk_frontier(
-        MODEL,
-        CALL,
-        spot=100.0,
-        horizon=1 / 12,
-        n_steps=21,
-        n_paths=2000,
-        seed=8,
-        costs=TransactionCosts(proportional=2e-3),
-        every=(1, 3, 7, 50),
-        band_widths=(0.02, 0.1),
-        risk_aversions=(0.5, 5.0),
-        hedge_volatility=0.2,
-        rate=0.05,
-    )
-    assert (
-        list(df["family"]) == ["every_n_steps"] * 3 + ["delta_band"] * 2 + ["whalley_wilmott"] * 2
-    )
-    every = df[df.family == "every_n_steps"]
-    # Less frequent hedging: cheaper and riskier, on the same paths.
-    assert every["mean_cost"].is_monotonic_decreasing and every["pnl_std"].is_monotonic_increasing
-    band = df[df.family == "delta_band"]
-    assert band["mean_cost"].is_monotonic_decreasing
-    ww = df[df.family == "whalley_wilmott"]
-    assert ww["mean_cost"].is_monotonic_increasing  # more risk-averse: narrower band, more trading
-    # "efficient" is exactly "not dominated in both cost and risk".
-    for i, row in df.iterrows():
-        others = df.drop(index=i)
-        dominated = ((others.mean_cost < row.mean_cost) & (others.pnl_std < row.pnl_std)).any()
-        assert row.efficient == (not dominated)
-    assert df.efficient.any()
-    with pytest.raises(HedgeLibError, match="band_widths"):
-        cost_risk_frontier(
-            MODEL,
-            CALL,
-            spot=100.0,
-            horizon=1 / 12,
-            n_steps=21,
-            n_paths=100,
-            seed=8,
-            costs=TransactionCosts(),
-            band_widths=(-0.1,),
-            hedge_volatility=0.2,
-        )
 
 
 # -- chunk planning and in-place simulation ----------------------------------------------------
@@ -479,7 +239,7 @@ def test_gbm_chunk_simulated_in_place_equals_the_concatenated_blocks():
         n_steps=12,
         seeds=tuple(kids),
         sizes=(64, 64, 40),
-        records=(0, 0, 0),
+        record=0,
         setups={},
     )
     in_place = experiment_module._simulate_chunk(task)

@@ -18,7 +18,8 @@ from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.rules import AnyOf, DeltaBand, EveryNSteps, WhalleyWilmott
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.models import GBM, Paths
+from hedgelib.market.models import GBM
+from hedgelib.market.paths import Paths
 from hedgelib.pricing.black_scholes import bs_greeks, bs_price
 
 TOL = 1e-10
