@@ -1,5 +1,6 @@
 """Underlyings: simulated market models, calibration, and real price data."""
 
+from hedgelib.market.base import MarketModel
 from hedgelib.market.calibrate import GarchFit, estimate_gbm, fit_garch, realised_volatility
 from hedgelib.market.csv import load_csv
 from hedgelib.market.history import (
@@ -10,7 +11,8 @@ from hedgelib.market.history import (
     list_bundled,
     load_bundled,
 )
-from hedgelib.market.models import GARCH, GBM, Heston, MarketModel, MertonJump, Paths
+from hedgelib.market.models import GARCH, GBM, Heston, MertonJump
+from hedgelib.market.paths import Paths
 from hedgelib.market.yahoo import load_yahoo, yahoo_cache_dir
 
 __all__ = [

@@ -38,6 +38,7 @@ from hedgelib.conventions import (
 )
 
 __all__ = [
+    "price_series",
     "BUNDLED",
     "DEFAULT_MIN_ROWS",
     "BundledDataset",
@@ -257,7 +258,7 @@ class PriceHistory:
 
         Returns
         -------
-        hedgelib.market.models.Paths
+        hedgelib.market.paths.Paths
             ``times = arange(n) / 252`` years and ``spot`` of shape ``(n, 1)``: row ``i`` is
             the ``i``-th close, whatever the calendar gap to the previous one.
 
@@ -267,7 +268,7 @@ class PriceHistory:
         >>> p.spot.shape, round(float(p.times[-1]), 4)
         ((251, 1), 0.9921)
         """
-        from hedgelib.market.models import Paths  # models imports numpy only; keep data light
+        from hedgelib.market.paths import Paths
 
         n = len(self.prices)
         times = np.arange(n, dtype=np.float64) / TRADING_DAYS_PER_YEAR
@@ -547,3 +548,25 @@ def implied_volatility_series(
         )
     aligned.index.name = "date"
     return aligned
+
+
+def price_series(history: Any, name: str = "history") -> tuple[pd.Series, str]:
+    """Closes on dates as a validated float Series, and a display name.
+
+    ``history`` is a :class:`PriceHistory` or a ``pandas.Series`` of closes on dates (checked
+    as a PriceHistory would be: positive, finite, dated, unique, oldest first).
+    """
+    if isinstance(history, PriceHistory):
+        return history.prices, history.name
+    if isinstance(history, pd.Series):
+        label = str(history.name) if history.name is not None else "prices"
+        try:
+            h = PriceHistory(history, name=label, source="user series", as_of=history.index[-1])
+        except (IndexError, TypeError):
+            raise HedgeLibError(
+                f"{name} must be a PriceHistory or a Series of closes on dates, got {len(history)} rows"
+            ) from None
+        return h.prices, h.name
+    raise HedgeLibError(
+        f"{name} must be a PriceHistory or a pandas Series of closes on dates, got {type(history).__name__}"
+    )

@@ -18,427 +18,56 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.special import ndtr
 
-from hedgelib._typing import FloatArray, RandomState
+from hedgelib._typing import FloatArray
 from hedgelib.conventions import (
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
-    as_array,
-    as_rng,
-    check_finite,
     check_in_range,
     check_int,
     check_non_negative,
     check_positive,
     check_scalar,
 )
+from hedgelib.market.base import MarketModel, Stepper, draw_normals
+from hedgelib.registry import Parameter, Registry, parameter
 
-__all__ = ["GARCH", "GBM", "Heston", "MarketModel", "MertonJump", "Paths"]
-
-
-# ---------------------------------------------------------------------------------------
-# Paths
-# ---------------------------------------------------------------------------------------
-
-
-def _read_only(arr: np.ndarray) -> np.ndarray:
-    # A view, so the caller's own array keeps its write flag; the Paths object cannot be
-    # changed through its attributes.
-    view = arr.view()
-    view.flags.writeable = False
-    return view
+__all__ = [
+    "GARCH",
+    "GBM",
+    "MODELS",
+    "Heston",
+    "MertonJump",
+]
 
 
-def _check_grid_values(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
-    """Check a large 2-D array is finite and positive (or >= 0) without big temporaries.
-
-    ``min`` and ``max`` reduce without allocating; NaN propagates through both, so one
-    pass each is enough. Only when something is wrong is the first bad element located,
-    row by row.
-    """
-    lo, hi = float(arr.min()), float(arr.max())
-    ok_low = lo >= 0.0 if allow_zero else lo > 0.0
-    if ok_low and math.isfinite(hi):
-        return
-    for i, row in enumerate(arr):
-        bad = ~np.isfinite(row) | ((row < 0.0) if allow_zero else (row <= 0.0))
-        if bad.any():
-            j = int(np.argmax(bad))
-            what = "non-negative and finite" if allow_zero else "positive and finite"
-            raise HedgeLibError(f"{name} must be {what}, got {float(row[j])!r} at index {(i, j)}")
+# Every model's drift, and the volatility of GBM and Merton (GARCH's long-run one too): one
+# declaration, so the forms show one input each for all models.
+def _drift() -> Any:
+    return parameter(
+        dataclasses.MISSING, "Drift (% per year)", unit="percent", low=-100.0, high=100.0,
+        step=1.0, key="drift_pct", shown=5.0,
+        help="Expected total return of the underlying; equal to the rate for the pricing measure. "
+             "Hedged P&L barely depends on it.",
+    )
 
 
-@dataclass(frozen=True, eq=False)
-class Paths:
-    """Prices on a time grid: simulated scenarios or one replayed history.
-
-    Parameters
-    ----------
-    times : array_like, shape (n_steps + 1,)
-        Times in years from today: ``times[0] == 0`` and strictly increasing.
-    spot : array_like, shape (n_steps + 1, n_paths)
-        Prices, positive and finite. Time-major: row ``i`` is every path at ``times[i]``,
-        row 0 is today. A 1-D array is taken as a single path.
-    variance : array_like, shape (n_steps + 1, n_paths), optional
-        Annualised instantaneous variance along each path, for stochastic-volatility
-        models (row ``i`` is the variance in force from ``times[i]``); None otherwise.
-
-    Attributes
-    ----------
-    n_steps, n_paths : int
-        Grid size.
-    horizon : float
-        ``times[-1]``, in years.
-
-    Notes
-    -----
-    The arrays are stored as read-only float64, C-contiguous, so one time step's slice
-    ``spot[i]`` is contiguous and ``pd.DataFrame(spot, index=times)`` reads naturally.
-    Equality is identity (the arrays are not compared).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = Paths(np.array([0.0, 0.5, 1.0]), np.array([[100.0, 100.0], [101.0, 98.0], [103.0, 97.0]]))
-    >>> p.n_steps, p.n_paths, p.horizon
-    (2, 2, 1.0)
-    """
-
-    times: FloatArray
-    spot: FloatArray
-    variance: FloatArray | None = None
-
-    def __post_init__(self) -> None:
-        t = as_array(self.times, "times")
-        if t.ndim != 1 or t.size < 2:
-            raise HedgeLibError(
-                f"times must be a 1-D array of at least 2 times, got shape {t.shape}"
-            )
-        check_finite(t, "times")
-        if t[0] != 0.0:
-            raise HedgeLibError(f"times must start at 0 (today), got {float(t[0])!r}")
-        steps = np.diff(t)
-        if not (steps > 0).all():
-            i = int(np.argmax(~(steps > 0)))
-            raise HedgeLibError(
-                f"times must be strictly increasing, got {float(t[i + 1])!r} after "
-                f"{float(t[i])!r} at index {i + 1}"
-            )
-        s = self._as_grid(self.spot, "spot", t.size)
-        _check_grid_values(s, "spot", allow_zero=False)
-        v = None
-        if self.variance is not None:
-            v = self._as_grid(self.variance, "variance", t.size)
-            if v.shape != s.shape:
-                raise HedgeLibError(
-                    f"variance must have the shape of spot {s.shape}, got {v.shape}"
-                )
-            _check_grid_values(v, "variance", allow_zero=True)
-        object.__setattr__(self, "times", _read_only(t))
-        object.__setattr__(self, "spot", _read_only(s))
-        object.__setattr__(self, "variance", None if v is None else _read_only(v))
-
-    @staticmethod
-    def _as_grid(value: Any, name: str, n_times: int) -> FloatArray:
-        if isinstance(value, str | bytes) or value is None:
-            raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}")
-        try:
-            arr = np.ascontiguousarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}") from None
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        if arr.ndim != 2 or arr.shape[0] != n_times or arr.shape[1] < 1:
-            raise HedgeLibError(
-                f"{name} must have shape (len(times), n_paths) = ({n_times}, n_paths), "
-                f"got {arr.shape}"
-            )
-        return arr
-
-    @property
-    def n_steps(self) -> int:
-        return int(self.times.size - 1)
-
-    @property
-    def n_paths(self) -> int:
-        return int(self.spot.shape[1])
-
-    @property
-    def horizon(self) -> float:
-        return float(self.times[-1])
-
-    @property
-    def time_steps(self) -> FloatArray:
-        """Step lengths ``diff(times)`` in years, shape (n_steps,)."""
-        return np.diff(self.times)
-
-    @property
-    def terminal(self) -> FloatArray:
-        """Prices at the horizon, shape (n_paths,)."""
-        return self.spot[-1]
-
-    def __repr__(self) -> str:
-        stoch = ", with variance" if self.variance is not None else ""
-        return (
-            f"Paths(n_steps={self.n_steps}, n_paths={self.n_paths}, "
-            f"horizon={self.horizon:g}{stoch})"
-        )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Prices as a DataFrame: index ``time`` (years), one column per path."""
-        return pd.DataFrame(self.spot, index=pd.Index(self.times, name="time"))
-
-    def log_returns(self) -> FloatArray:
-        """Log returns ``log(S[i+1] / S[i])``, shape (n_steps, n_paths)."""
-        return np.diff(np.log(self.spot), axis=0)
-
-    @classmethod
-    def from_prices(
-        cls,
-        prices: Any,
-        times: Any = None,
-        *,
-        periods_per_year: int = TRADING_DAYS_PER_YEAR,
-    ) -> Paths:
-        """One path from a price history (a pd.Series, a one-column DataFrame or an array).
-
-        Parameters
-        ----------
-        prices : pd.Series, pd.DataFrame with one column, or array_like, shape (n,)
-            Prices in time order, positive and finite, ``n >= 2``.
-        times : array_like, shape (n,), optional
-            Times in years, starting at 0. Default ``arange(n) / periods_per_year``:
-            one trading period per observation, whatever the calendar dates.
-        periods_per_year : int, default 252
-            Observations per year when ``times`` is not given.
-
-        Returns
-        -------
-        Paths
-            ``n_paths == 1`` and ``n_steps == n - 1``.
-
-        Examples
-        --------
-        >>> Paths.from_prices([100.0, 101.0, 99.5]).times.tolist()
-        [0.0, 0.003968253968253968, 0.007936507936507936]
-        """
-        if isinstance(prices, pd.DataFrame):
-            if prices.shape[1] != 1:
-                raise HedgeLibError(
-                    f"prices must be a Series or a one-column DataFrame, got "
-                    f"{prices.shape[1]} columns"
-                )
-            prices = prices.iloc[:, 0]
-        values = as_array(prices.to_numpy() if isinstance(prices, pd.Series) else prices, "prices")
-        if values.ndim != 1 or values.size < 2:
-            raise HedgeLibError(
-                f"prices must be one series of at least 2 prices, got shape {values.shape}"
-            )
-        check_positive(values, "prices")
-        ppy = check_int(periods_per_year, "periods_per_year")
-        if times is None:
-            t = np.arange(values.size, dtype=np.float64) / ppy
-        else:
-            t = as_array(times, "times")
-            if t.shape != values.shape:
-                raise HedgeLibError(
-                    f"times must have the shape of prices {values.shape}, got {t.shape}"
-                )
-        return cls(t, values.reshape(-1, 1))
+def _volatility() -> Any:
+    return parameter(
+        dataclasses.MISSING, "Volatility (%)", unit="percent", low=0.0, high=300.0, step=1.0,
+        key="vol_pct", shown=20.0,
+        help="Realised volatility of GBM, diffusion volatility of Merton, long-run volatility of "
+             "GARCH (annualised, vol points).",
+    )
 
 
-# ---------------------------------------------------------------------------------------
-# Shared machinery
-# ---------------------------------------------------------------------------------------
 
-
-def _draw_normals(rng: np.random.Generator, out: FloatArray, antithetic: bool) -> FloatArray:
-    """Fill ``out`` with standard normals; antithetic: second half is minus the first."""
-    if antithetic:
-        h = out.size // 2
-        rng.standard_normal(out=out[:h])
-        np.negative(out[:h], out=out[h:])
-    else:
-        rng.standard_normal(out=out)
-    return out
-
-
-class _Stepper(ABC):
-    """Advances every path by one grid step, in place, O(n_paths) state."""
-
-    #: Annualised variance in force from the current time, shape (n_paths,), or None.
-    variance: FloatArray | None = None
-
-    @abstractmethod
-    def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
-        """Write the next row of prices into ``s_next`` from ``s_prev``."""
-
-
-class MarketModel(ABC):
-    """Common base of the simulated markets: anything with ``simulate`` is a market.
-
-    Subclasses are frozen dataclasses with at least the fields ``drift`` (expected total
-    return, annualised) and ``dividend_yield``; they supply one time step through
-    ``_stepper``. The base class checks the arguments, allocates the output once and loops
-    over time, so every model obeys the same rules: the same seed gives the same paths, each
-    step's random numbers are drawn when the step is taken, and the working memory is
-    O(n_paths) beyond the output.
-    """
-
-    drift: float
-    dividend_yield: float
-    #: Whether ``simulate`` fills ``Paths.variance``.
-    has_variance: bool = False
-
-    @abstractmethod
-    def _stepper(
-        self, spot: float, dt: float, n_paths: int, rng: np.random.Generator, antithetic: bool
-    ) -> _Stepper:
-        """Return a stepper for a grid of step ``dt`` years, starting at ``spot``."""
-
-    def with_drift(self, drift: float) -> Self:
-        """The same model with another drift; ``model.with_drift(rate)`` prices options."""
-        return dataclasses.replace(self, drift=drift)  # type: ignore[type-var]
-
-    def expected_spot(self, spot: Any, time: Any) -> FloatArray | float:
-        """``E[S_t] = S_0 exp((drift - dividend_yield) t)``, the same for every model."""
-        s = check_positive(spot, "spot")
-        t = check_non_negative(time, "time")
-        out = s * np.exp((self.drift - self.dividend_yield) * t)
-        return float(out) if out.ndim == 0 else out
-
-    @staticmethod
-    def _check_run(
-        spot: Any, horizon: Any, n_steps: Any, n_paths: Any, antithetic: Any
-    ) -> tuple[float, float, int, int]:
-        s0 = check_scalar(spot, "spot", check_positive)
-        t = check_scalar(horizon, "horizon", check_positive)
-        n = check_int(n_steps, "n_steps")
-        m = check_int(n_paths, "n_paths")
-        if not isinstance(antithetic, bool | np.bool_):
-            raise HedgeLibError(f"antithetic must be True or False, got {antithetic!r}")
-        if antithetic and m % 2:
-            raise HedgeLibError(
-                f"n_paths must be even with antithetic=True (paths j and j + n_paths/2 are "
-                f"a pair), got {m}"
-            )
-        return s0, t, n, m
-
-    def simulate(
-        self,
-        spot: float,
-        horizon: float,
-        n_steps: int,
-        n_paths: int,
-        rng: RandomState = None,
-        antithetic: bool = False,
-    ) -> Paths:
-        """Simulate price paths on an equal time grid.
-
-        Parameters
-        ----------
-        spot : float
-            Price today, > 0.
-        horizon : float
-            Length of the grid in years, > 0.
-        n_steps : int
-            Number of equal steps, >= 1; the step is ``horizon / n_steps`` years.
-        n_paths : int
-            Number of paths, >= 1 (even when ``antithetic``).
-        rng : int, numpy Generator or None
-            Seed or generator; the same seed gives the same paths.
-        antithetic : bool, default False
-            Antithetic variates: path ``j + n_paths/2`` is driven by the negated normal draws
-            of path ``j`` (jump counts, where there are any, are shared by the pair).
-
-        Returns
-        -------
-        Paths
-            ``times`` = ``linspace(0, horizon, n_steps + 1)``; ``spot`` of shape
-            ``(n_steps + 1, n_paths)``; ``variance`` for stochastic-volatility models.
-        """
-        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
-        out = np.empty((n + 1, m))
-        var = np.empty((n + 1, m)) if self.has_variance else None
-        self._simulate_into(out, var, s0, t, rng, bool(antithetic))
-        return self._paths(np.linspace(0.0, t, n + 1), out, var)
-
-    def _simulate_into(
-        self,
-        out: FloatArray,
-        variance: FloatArray | None,
-        spot: float,
-        horizon: float,
-        rng: RandomState,
-        antithetic: bool,
-    ) -> None:
-        """Fill ``out`` (and ``variance`` for stochastic-volatility models), shape
-        (n_steps + 1, n_paths), from validated arguments; the arrays may be column slices of
-        a wider grid. Overflow is left for :meth:`_paths` to report.
-
-        :meth:`simulate` fills its own arrays with it; ``run_experiment`` fills the blocks of
-        a chunk side by side in one grid, so the two get the very same digits.
-        """
-        n, m = out.shape[0] - 1, out.shape[1]
-        step = self._stepper(spot, horizon / n, m, as_rng(rng), antithetic)
-        out[0] = spot
-        if variance is not None:
-            variance[0] = step.variance
-        with np.errstate(over="ignore"):
-            for i in range(n):
-                step(out[i], out[i + 1])
-                if variance is not None:
-                    variance[i + 1] = step.variance
-
-    def _paths(self, times: FloatArray, spot: FloatArray, variance: FloatArray | None) -> Paths:
-        """Wrap a filled grid in :class:`Paths`, whose check reports overflow for absurd inputs."""
-        try:
-            return Paths(times, spot, variance)
-        except HedgeLibError as exc:
-            raise HedgeLibError(
-                f"{type(self).__name__} simulation left the representable range ({exc}); "
-                f"the parameters or horizon are too extreme"
-            ) from None
-
-    def simulate_terminal(
-        self,
-        spot: float,
-        horizon: float,
-        n_steps: int,
-        n_paths: int,
-        rng: RandomState = None,
-        antithetic: bool = False,
-    ) -> FloatArray:
-        """Prices at the horizon only, shape (n_paths,), in O(n_paths) memory.
-
-        Same arguments and the same random stream as :meth:`simulate`, so the result equals
-        ``simulate(...).spot[-1]`` exactly; use it when only ``S_T`` matters (European
-        pricing) and the whole grid would not fit in memory.
-        """
-        s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
-        step = self._stepper(s0, t / n, m, as_rng(rng), bool(antithetic))
-        cur, nxt = np.full(m, s0), np.empty(m)
-        with np.errstate(over="ignore"):
-            for _ in range(n):
-                step(cur, nxt)
-                cur, nxt = nxt, cur
-        _check_grid_values(cur.reshape(1, -1), "spot", allow_zero=False)
-        return cur
-
-
-# ---------------------------------------------------------------------------------------
-# Geometric Brownian motion
-# ---------------------------------------------------------------------------------------
-
-
-class _GBMStepper(_Stepper):
+class _GBMStepper(Stepper):
     def __init__(self, model: GBM, dt: float, n: int, rng: np.random.Generator, anti: bool):
         sig = model.volatility
         self.mean = (model.drift - model.dividend_yield - 0.5 * sig * sig) * dt
@@ -447,7 +76,7 @@ class _GBMStepper(_Stepper):
         self.z = np.empty(n)
 
     def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
-        z = _draw_normals(self.rng, self.z, self.anti)
+        z = draw_normals(self.rng, self.z, self.anti)
         z *= self.scale
         z += self.mean
         np.exp(z, out=z)
@@ -483,8 +112,9 @@ class GBM(MarketModel):
     (253, 1000)
     """
 
-    drift: float
-    volatility: float
+    label = "GBM (constant volatility)"
+    drift: float = _drift()
+    volatility: float = _volatility()
     dividend_yield: float = 0.0
 
     def __post_init__(self) -> None:
@@ -494,19 +124,20 @@ class GBM(MarketModel):
         )
         object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
 
-    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+    @property
+    def long_run_volatility(self) -> float:
+        """The constant volatility."""
+        return self.volatility
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> Stepper:
         return _GBMStepper(self, dt, n_paths, rng, antithetic)
 
-
-# ---------------------------------------------------------------------------------------
-# Heston
-# ---------------------------------------------------------------------------------------
 
 # Andersen's switching level between the quadratic and the exponential branch of QE.
 _PSI_CRIT = 1.5
 
 
-class _HestonStepper(_Stepper):
+class _HestonStepper(Stepper):
     def __init__(self, model: Heston, dt: float, n: int, rng: np.random.Generator, anti: bool):
         kappa, theta, xi, rho = model.kappa, model.theta, model.xi, model.rho
         e = math.exp(-kappa * dt)
@@ -530,8 +161,8 @@ class _HestonStepper(_Stepper):
 
     def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
         v = self.variance
-        zv = _draw_normals(self.rng, self.zv, self.anti)
-        zx = _draw_normals(self.rng, self.zx, self.anti)
+        zv = draw_normals(self.rng, self.zv, self.anti)
+        zx = draw_normals(self.rng, self.zx, self.anti)
 
         # Moments of V(t+dt) given V(t) (Andersen eq. 17-18).
         m = self.theta + (v - self.theta) * self.e
@@ -630,12 +261,21 @@ class Heston(MarketModel):
     True
     """
 
-    drift: float
-    v0: float
-    kappa: float
-    theta: float
-    xi: float
-    rho: float
+    label = "Heston (stochastic volatility)"
+    drift: float = _drift()
+    v0: float = parameter(dataclasses.MISSING, "Heston: volatility today (%)", unit="vol_percent",
+                          low=0.0, high=300.0, step=1.0, key="heston_v0_vol_pct", shown=20.0,
+                          help="Square root of the initial variance v0.")
+    kappa: float = parameter(dataclasses.MISSING, "Heston: mean reversion (per year)", low=0.0,
+                             high=50.0, step=0.5, key="heston_kappa", shown=2.0)
+    theta: float = parameter(dataclasses.MISSING, "Heston: long-run volatility (%)",
+                             unit="vol_percent", low=0.0, high=300.0, step=1.0,
+                             key="heston_theta_vol_pct", shown=20.0,
+                             help="Square root of the long-run variance theta.")
+    xi: float = parameter(dataclasses.MISSING, "Heston: vol of vol", low=0.0, high=10.0, step=0.1,
+                          key="heston_xi", shown=0.5)
+    rho: float = parameter(dataclasses.MISSING, "Heston: spot-vol correlation", low=-1.0, high=1.0,
+                           step=0.1, key="heston_rho", shown=-0.7)
     dividend_yield: float = 0.0
     has_variance = True
 
@@ -655,16 +295,16 @@ class Heston(MarketModel):
         """Whether ``2 kappa theta >= xi^2`` (variance never reaches zero in continuous time)."""
         return 2.0 * self.kappa * self.theta >= self.xi * self.xi
 
-    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+    @property
+    def long_run_volatility(self) -> float:
+        """``sqrt(theta)``, the volatility the variance reverts to."""
+        return math.sqrt(self.theta)
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> Stepper:
         return _HestonStepper(self, dt, n_paths, rng, antithetic)
 
 
-# ---------------------------------------------------------------------------------------
-# Merton jump diffusion
-# ---------------------------------------------------------------------------------------
-
-
-class _MertonStepper(_Stepper):
+class _MertonStepper(Stepper):
     def __init__(self, model: MertonJump, dt: float, n: int, rng: np.random.Generator, anti: bool):
         sig, lam = model.volatility, model.jump_intensity
         self.jm, self.js = model.jump_mean, model.jump_std
@@ -678,7 +318,7 @@ class _MertonStepper(_Stepper):
         self.zj = np.empty(n)
 
     def __call__(self, s_prev: FloatArray, s_next: FloatArray) -> None:
-        z = _draw_normals(self.rng, self.z, self.anti)
+        z = draw_normals(self.rng, self.z, self.anti)
         z *= self.scale
         z += self.mean
         if self.lam_dt > 0.0:
@@ -689,7 +329,7 @@ class _MertonStepper(_Stepper):
                 counts = self.rng.poisson(self.lam_dt, self.n).astype(np.float64)
             # Given N jumps, the sum of N iid N(m, s^2) log-jumps is N(N m, N s^2) exactly,
             # so one normal per path and step suffices.
-            zj = _draw_normals(self.rng, self.zj, self.anti)
+            zj = draw_normals(self.rng, self.zj, self.anti)
             z += counts * self.jm
             np.sqrt(counts, out=counts)
             counts *= self.js
@@ -737,11 +377,17 @@ class MertonJump(MarketModel):
     (53, 4)
     """
 
-    drift: float
-    volatility: float
-    jump_intensity: float
-    jump_mean: float
-    jump_std: float
+    label = "Merton (jumps)"
+    drift: float = _drift()
+    volatility: float = _volatility()
+    jump_intensity: float = parameter(dataclasses.MISSING, "Merton: jumps per year", low=0.0,
+                                      high=100.0, step=0.5, key="merton_intensity", shown=0.5)
+    jump_mean: float = parameter(dataclasses.MISSING, "Merton: mean log jump (%)", unit="percent",
+                                 low=-100.0, high=100.0, step=1.0, key="merton_jump_mean_pct",
+                                 shown=-10.0)
+    jump_std: float = parameter(dataclasses.MISSING, "Merton: log jump std (%)", unit="percent",
+                                low=0.0, high=100.0, step=1.0, key="merton_jump_std_pct",
+                                shown=15.0)
     dividend_yield: float = 0.0
 
     def __post_init__(self) -> None:
@@ -775,16 +421,16 @@ class MertonJump(MarketModel):
         """Annualised variance of log returns, ``sigma^2 + lambda (m^2 + s^2)``."""
         return self.volatility**2 + self.jump_intensity * (self.jump_mean**2 + self.jump_std**2)
 
-    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+    @property
+    def long_run_volatility(self) -> float:
+        """Volatility of log returns, diffusion and jumps together (Merton 1976)."""
+        return math.sqrt(self.total_variance_rate)
+
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> Stepper:
         return _MertonStepper(self, dt, n_paths, rng, antithetic)
 
 
-# ---------------------------------------------------------------------------------------
-# GARCH(1,1)
-# ---------------------------------------------------------------------------------------
-
-
-class _GarchStepper(_Stepper):
+class _GarchStepper(Stepper):
     def __init__(self, model: GARCH, dt: float, n: int, rng: np.random.Generator, anti: bool):
         ppy = model.periods_per_year
         # Each grid step is split into a whole number of GARCH periods of about one day.
@@ -805,7 +451,7 @@ class _GarchStepper(_Stepper):
         h, z, acc, tmp = self.h, self.z, self.acc, self.tmp
         acc.fill(0.0)
         for _ in range(self.k):
-            _draw_normals(self.rng, z, self.anti)
+            draw_normals(self.rng, z, self.anti)
             # log return: carry - var/2 + sqrt(var) z, var = h scaled to the sub-step length;
             # E[exp(.) | h] = exp(carry) exactly, which gives the drift convention.
             np.multiply(h, self.scale, out=tmp)
@@ -962,5 +608,35 @@ class GARCH(MarketModel):
         """Per-period variance of the first simulated day."""
         return self.long_run_variance if self.initial_variance is None else self.initial_variance
 
-    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> _Stepper:
+    def _stepper(self, spot, dt, n_paths, rng, antithetic) -> Stepper:
         return _GarchStepper(self, dt, n_paths, rng, antithetic)
+
+
+#: The simulated markets every page offers; a new model is one class plus one line here.
+#: The dividend yield comes from the market inputs, not from the model's form.
+MODELS = Registry("market model")
+
+
+MODELS.register("GBM", GBM)
+
+
+MODELS.register("Heston", Heston)
+
+
+MODELS.register("Merton", MertonJump)
+
+
+MODELS.register(
+    "GARCH",
+    GARCH.from_annualised,
+    label="GARCH(1,1) (volatility clusters)",
+    help="GARCH(1,1) with the long-run volatility given, simulated day by day.",
+    parameters=(
+        *MODELS["GBM"].parameters,
+        Parameter("alpha", "GARCH: alpha (reaction)", 0.08, low=0.0, high=1.0, step=0.01,
+                  key="garch_alpha"),
+        Parameter("beta", "GARCH: beta (persistence)", 0.90, low=0.0, high=1.0, step=0.01,
+                  key="garch_beta", help="alpha + beta must stay below 1; the long-run "
+                  "volatility is the volatility above."),
+    ),
+)

@@ -17,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedgelib.conventions import HedgeLibError
-from hedgelib.market.models import GARCH, GBM, Heston, MarketModel, MertonJump, Paths
+from hedgelib.market.base import MarketModel
+from hedgelib.market.models import GARCH, GBM, Heston, MertonJump
+from hedgelib.market.paths import Paths
 
 RATE, DIV = 0.05, 0.02
 
