@@ -29,7 +29,7 @@ from hedgelib.hedging.rules import EveryNSteps
 from hedgelib.hedging.strategies import HedgeOption
 from hedgelib.market.calibrate import fit_garch, realised_volatility
 from hedgelib.market.history import load_bundled
-from hedgelib.market.models import Paths
+from hedgelib.market.paths import Paths
 
 GREEKS = ("delta", "gamma", "theta", "vega")
 
@@ -51,7 +51,7 @@ def straddles_run(spx) -> tuple[RollingResult, list[tuple[int, int]]]:
         start="2014-01-03",  # the bundled VIX begins on 2014-01-03
         end="2018-12-31",
         roll="monthly",
-        volatility=ImpliedVolSeries(),
+        hedge_volatility=ImpliedVolSeries(),
         costs=TransactionCosts(proportional=1e-4),
         rate=0.01,
         progress=lambda done, total: calls.append((done, total)),
@@ -114,7 +114,7 @@ def test_short_call_on_weekly_prices_matches_a_hand_computation():
     costs += c
     pnl = cash
 
-    rp = replay(prices, book, start=dates[0], volatility=0.2, rate=r,
+    rp = replay(prices, book, start=dates[0], hedge_volatility=0.2, rate=r,
                 costs=TransactionCosts(proportional=cost), periods_per_year=52)
 
     assert rp.end == dates[-1]
@@ -141,7 +141,7 @@ def test_short_call_on_weekly_prices_matches_a_hand_computation():
 def test_replay_is_the_engine_on_one_path(spx):
     # Oracle: the replay is simulate_hedge on the closes as a trading-day path.
     book = preset_book("short_strangle", 2000.0, 42 / 252, width=0.05)
-    rp = replay(spx, book, start="2015-03-02", volatility=0.18, rate=0.01, dividend_yield=0.02,
+    rp = replay(spx, book, start="2015-03-02", hedge_volatility=0.18, rate=0.01, dividend_yield=0.02,
                 rule=EveryNSteps(2), costs=TransactionCosts(proportional=2e-4))
     closes = spx.prices.loc["2015-03-02":].iloc[:43].to_numpy()
     paths = Paths(times=np.arange(43) / 252.0, spot=closes.reshape(-1, 1))
@@ -215,7 +215,7 @@ def test_protective_put_programme_from_a_moneyness_book(spx):
     # Buy a 3-month 90% put every quarter and hedge it weekly (every 5 closes).
     template = Book([OptionLeg("put", 0.9, 63 / 252, 1.0)])
     prog = rolling_programme(spx, template, start="2010-01-01", end="2010-12-31", roll="quarterly",
-                             volatility=RealisedVol(21), rule=EveryNSteps(5))
+                             hedge_volatility=RealisedVol(21), rule=EveryNSteps(5))
     assert len(prog.trades) == 4
     for rp in prog.replays:
         (leg,) = rp.book.legs
@@ -224,10 +224,10 @@ def test_protective_put_programme_from_a_moneyness_book(spx):
         assert (rp.trades["date"].iloc[:-1].map(rp.ledger.index.get_loc) % 5 == 0).all()
     same = rolling_programme(spx, lambda s: Book([OptionLeg("put", 0.9 * s, 63 / 252, 1.0)]),
                              start="2010-01-01", end="2010-12-31", roll="quarterly",
-                             volatility=RealisedVol(21), rule=EveryNSteps(5))
+                             hedge_volatility=RealisedVol(21), rule=EveryNSteps(5))
     np.testing.assert_array_equal(same.trades["pnl"], prog.trades["pnl"])
     short = rolling_programme(spx, template, quantity=-2.0, start="2010-01-01", end="2010-12-31",
-                              roll="quarterly", volatility=RealisedVol(21), rule=EveryNSteps(5))
+                              roll="quarterly", hedge_volatility=RealisedVol(21), rule=EveryNSteps(5))
     np.testing.assert_allclose(short.trades["premium"], -2.0 * prog.trades["premium"], rtol=1e-12)
 
 
@@ -239,8 +239,8 @@ def test_protective_put_programme_from_a_moneyness_book(spx):
 @pytest.mark.parametrize(
     "kw",
     [
-        {"volatility": RealisedVol(10), "time_basis": "calendar"},
-        {"volatility": RealisedVol(21), "strategy": "delta-gamma",
+        {"hedge_volatility": RealisedVol(10), "time_basis": "calendar"},
+        {"hedge_volatility": RealisedVol(21), "strategy": "delta-gamma",
          "hedge_option": HedgeOption("call", 1.0, 21 / 252)},
     ],
 )
@@ -274,7 +274,7 @@ def test_replay_attribution_closes_on_random_paths(sigma, moneyness, quantity, s
     s = 100.0 * np.exp(np.cumsum(np.r_[0.0, rng.normal(0.0, 0.02, 30)]))
     prices = pd.Series(s, index=pd.bdate_range("2020-01-01", periods=31))
     book = Book([OptionLeg("put", 100.0 * moneyness, 30 / 252, quantity)])
-    rp = replay(prices, book, start="2020-01-01", volatility=sigma, rate=0.03)
+    rp = replay(prices, book, start="2020-01-01", hedge_volatility=sigma, rate=0.03)
     a = rp.attribution_over_time
     np.testing.assert_allclose(a.drop(columns="pnl").sum(axis=1), a["pnl"], atol=1e-9 * (1 + abs(quantity) * 100))
     assert a["pnl"].iloc[-1] == pytest.approx(rp.pnl, abs=1e-9)
@@ -334,7 +334,7 @@ def test_garch_refit_and_rolled_recursion_match_direct_fits(spx):
 
 def test_garch_in_a_replay_uses_the_remaining_life(spx):
     book = Book([OptionLeg("call", 1400.0, 10 / 252, -1.0)])
-    rp = replay(spx, book, start="2012-09-04", volatility=GarchVol(refit_every=21))
+    rp = replay(spx, book, start="2012-09-04", hedge_volatility=GarchVol(refit_every=21))
     prices = spx.prices
     k = prices.index.get_loc(pd.Timestamp("2012-09-04"))
     fit = fit_garch(prices.iloc[k - 1000 : k + 1])
@@ -360,8 +360,8 @@ def test_not_enough_history_names_the_window_and_dates():
     prices = pd.Series(100.0 + np.arange(30.0), index=pd.bdate_range("2021-03-01", periods=30))
     book = Book([OptionLeg("call", 110.0, 5 / 252, -1.0)])
     with pytest.raises(HedgeLibError, match=r"window of 21 returns.*2021-03-01"):
-        replay(prices, book, start="2021-03-10", volatility=RealisedVol(21))
-    rp = replay(prices, book, start="2021-03-30", volatility=RealisedVol(21))
+        replay(prices, book, start="2021-03-10", hedge_volatility=RealisedVol(21))
+    rp = replay(prices, book, start="2021-03-30", hedge_volatility=RealisedVol(21))
     assert rp.volatility.iloc[0] > 0
     with pytest.raises(HedgeLibError, match=r"GarchVol needs at least 250 daily returns up to 2021-03-10"):
         GarchVol(horizon_days=5).volatility_on(prices, prices.index[7:9])
@@ -401,11 +401,11 @@ def test_validation_messages(spx):
     with pytest.raises(HedgeLibError, match="time_basis"):
         replay(spx, call, start="2018-06-01", time_basis="business")
     with pytest.raises(HedgeLibError, match="volatility must be"):
-        replay(spx, call, start="2018-06-01", volatility="vix")
+        replay(spx, call, start="2018-06-01", hedge_volatility="vix")
     with pytest.raises(HedgeLibError, match="volatility must be positive"):
-        replay(spx, call, start="2018-06-01", volatility=-0.1)
+        replay(spx, call, start="2018-06-01", hedge_volatility=-0.1)
     with pytest.raises(HedgeLibError, match="no VIX close"):
-        replay(spx, call, start="2013-06-03", volatility=ImpliedVolSeries())
+        replay(spx, call, start="2013-06-03", hedge_volatility=ImpliedVolSeries())
     with pytest.raises(HedgeLibError, match="start must be a date"):
         replay(spx, call, start=20180601)
     with pytest.raises(HedgeLibError, match="history must be"):

@@ -147,7 +147,7 @@ def test_variance_scatter_theory_line_passes_through_the_origin_with_the_slope()
 def test_builders_take_a_real_programme():
     # Six monthly short straddles on the S&P 500 at the VIX, H1 2017 (the library's own example).
     prog = rolling_programme(load_bundled("sp500"), "straddle", tenor=21 / 252, quantity=-1.0,
-                             start="2017-01-01", end="2017-06-30", volatility=ImpliedVolSeries())
+                             start="2017-01-01", end="2017-06-30", hedge_volatility=ImpliedVolSeries())
     rel = prog.variance_relation()
     fig = variance_scatter_figure(rel["variance_spread"], rel["pnl"], theory_slope=prog.theory_slope)
     assert len(fig.data[0].x) == 6

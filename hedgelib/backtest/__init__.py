@@ -1,6 +1,6 @@
 """Hedging on real history: volatility sources, one replay, rolling programmes."""
 
-from hedgelib.backtest.replay import ATTRIBUTION_OVER_TIME_COLUMNS, Replay, replay
+from hedgelib.backtest.replay import ATTRIBUTION_OVER_TIME_COLUMNS, PastDataEnd, Replay, replay
 from hedgelib.backtest.rolling import RollingResult, rolling_programme
 from hedgelib.backtest.vol_sources import (
     ConstantVol,
@@ -8,6 +8,7 @@ from hedgelib.backtest.vol_sources import (
     ImpliedVolSeries,
     RealisedVol,
     VolatilitySource,
+    as_volatility_source,
 )
 
 __all__ = [
@@ -15,10 +16,12 @@ __all__ = [
     "ConstantVol",
     "GarchVol",
     "ImpliedVolSeries",
+    "PastDataEnd",
     "RealisedVol",
     "Replay",
     "RollingResult",
     "VolatilitySource",
+    "as_volatility_source",
     "replay",
     "rolling_programme",
 ]

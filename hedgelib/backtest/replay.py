@@ -37,11 +37,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hedgelib._typing import FloatArray
-from hedgelib.backtest.vol_sources import _as_source
+from hedgelib.backtest.vol_sources import as_volatility_source
 from hedgelib.book import Book
 from hedgelib.conventions import (
     CALENDAR_DAYS_PER_YEAR,
+    EXPIRY_TOLERANCE,
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
     check_date,
@@ -51,17 +51,16 @@ from hedgelib.conventions import (
     check_scalar,
     iso_date,
 )
-from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
-from hedgelib.hedging.rules import EveryNSteps
+from hedgelib.hedging.setup import EVERY_STEP, NO_COSTS, HedgeSetup
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.history import PriceHistory
-from hedgelib.market.models import Paths
-from hedgelib.pricing.black_scholes import bs_greeks
+from hedgelib.market.history import price_series
+from hedgelib.market.paths import Paths
 
 __all__ = [
     "ATTRIBUTION_OVER_TIME_COLUMNS",
+    "PastDataEnd",
     "Replay",
     "TimeBasis",
     "replay",
@@ -86,36 +85,8 @@ ATTRIBUTION_OVER_TIME_COLUMNS: tuple[str, ...] = (
 )
 
 
-# Same tolerance as the engine: a leg counts as expired within this many years of expiry.
-_EXPIRY_TOL = 1e-9
-
-
-_EVERY_STEP = EveryNSteps(1)
-
-
-_NO_COSTS = TransactionCosts()
-
-
-class _PastDataEnd(HedgeLibError):
+class PastDataEnd(HedgeLibError):
     """A trade that would need closes after the data end (a rolling programme skips it)."""
-
-
-def _prices_of(history: Any) -> tuple[pd.Series, str]:
-    """Closes as a validated float Series on dates, and a display name."""
-    if isinstance(history, PriceHistory):
-        return history.prices, history.name
-    if isinstance(history, pd.Series):
-        name = str(history.name) if history.name is not None else "prices"
-        try:
-            h = PriceHistory(history, name=name, source="user series", as_of=history.index[-1])
-        except (IndexError, TypeError):
-            raise HedgeLibError(
-                f"history must be a PriceHistory or a Series of closes on dates, got {len(history)} rows"
-            ) from None
-        return h.prices, h.name
-    raise HedgeLibError(
-        f"history must be a PriceHistory or a pandas Series of closes on dates, got {type(history).__name__}"
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,7 +209,7 @@ def _locate_range(
         )
     i0 = int(idx.searchsorted(d0, side="left"))
     if i0 >= len(idx) - 1:
-        raise _PastDataEnd(
+        raise PastDataEnd(
             f"start {iso_date(d0)} leaves no later close of {name} to hedge on (the data end on {iso_date(last)})"
         )
     d_start = idx[i0]
@@ -262,112 +233,46 @@ def _locate_range(
         i1 = i0 + n
         if i1 > len(idx) - 1:
             short = i1 - (len(idx) - 1)
-            raise _PastDataEnd(
+            raise PastDataEnd(
                 f"book expires {n} trading days after start ({iso_date(d_start)}), but the data of "
                 f"{name} end on {iso_date(last)}: {short} more trading day(s) of data are missing"
             )
         return i0, i1
     days = (idx[i0:] - d_start).days.to_numpy() / CALENDAR_DAYS_PER_YEAR
-    after = np.nonzero(days >= expiry - _EXPIRY_TOL)[0]
+    after = np.nonzero(days >= expiry - EXPIRY_TOLERANCE)[0]
     if after.size == 0:
         expiry_date = d_start + pd.Timedelta(days=expiry * CALENDAR_DAYS_PER_YEAR)
         missing = (expiry_date.normalize() - last).days
-        raise _PastDataEnd(
+        raise PastDataEnd(
             f"book expires on {iso_date(expiry_date)} ({expiry:.6g} years after {iso_date(d_start)}), but "
             f"the data of {name} end on {iso_date(last)}: about {missing} calendar day(s) of data are missing"
         )
     return i0, i0 + int(after[0])
 
 
-def _position_greeks(
-    book: Book,
-    times: FloatArray,
-    spot: FloatArray,
-    sig: FloatArray,
-    r: float,
-    q: float,
-    hedge_option: HedgeOption | None,
-    option_held: FloatArray | None,
-) -> dict[str, FloatArray]:
-    """Greeks at each step start (rows 0..n-1) of the live book and of the hedge options held.
-
-    Mirrors the engine's bookkeeping: legs within 1e-9 years of expiry have settled; the
-    hedge option is bought at ``moneyness * spot`` and replaced when it expires.
-    """
-    n = times.size - 1
-    t, s, v = times[:n], spot[:n], sig[:n]
-    out = {k: np.zeros(n) for k in ("delta", "gamma", "theta", "vega")}
-    out["delta"] += float(book.stock)
-    for leg in book.legs:
-        tau = leg.expiry - t
-        live = tau > _EXPIRY_TOL
-        if not live.any():
-            continue
-        g = bs_greeks(s, leg.strike, np.where(live, tau, 1.0), v, r, q, leg.kind)
-        for k in out:
-            out[k] += np.where(live, leg.quantity * np.asarray(getattr(g, k)), 0.0)
-    if hedge_option is not None and option_held is not None:
-        strike = np.empty(n)
-        expiry = np.empty(n)
-        k_cur = e_cur = None
-        for i in range(n):
-            if e_cur is not None and e_cur - t[i] <= _EXPIRY_TOL:
-                k_cur = e_cur = None
-            if e_cur is None:
-                k_cur, e_cur = hedge_option.moneyness * s[i], t[i] + hedge_option.tenor
-            strike[i], expiry[i] = k_cur, e_cur
-        g = bs_greeks(s, strike, expiry - t, v, r, q, hedge_option.kind)
-        u = option_held[:n]
-        for k in out:
-            out[k] += u * np.asarray(getattr(g, k))
-    return out
 
 
-def _attribution_over_time(
-    ledger: pd.DataFrame,
-    greeks: dict[str, FloatArray],
-    entry: float,
-    book_stock: float,
-    r: float,
-    q: float,
-) -> pd.DataFrame:
-    """Cumulative greek explain by date; the residual closes each row onto the ledger P&L."""
-    s = ledger["spot"].to_numpy()
-    t = ledger["time"].to_numpy()
-    sig = ledger["volatility"].to_numpy()
-    x = ledger["stock"].to_numpy()[:-1]
-    cash = ledger["cash"].to_numpy()[:-1]
-    ds = np.diff(s)
-    dt = np.diff(t)
 
-    def cum(step_terms: FloatArray) -> FloatArray:
-        return np.concatenate(([0.0], np.cumsum(step_terms)))
 
-    delta = cum((greeks["delta"] + x) * ds)
-    gamma = cum(0.5 * greeks["gamma"] * ds * ds)
-    theta = cum(greeks["theta"] * dt)
-    vega = cum(greeks["vega"] * np.diff(sig))
-    interest = cum(cash * np.expm1(r * dt)) if r != 0.0 else np.zeros(t.size)
-    dividends = cum((x + book_stock) * np.expm1(q * dt) * s[1:]) if q != 0.0 else np.zeros(t.size)
-    costs = -ledger["costs"].to_numpy()
-    pnl = ledger["pnl"].to_numpy()
-    residual = pnl - entry - interest - dividends - costs - (delta + gamma + theta + vega)
-    frame = pd.DataFrame(
-        {
-            "entry": np.full(t.size, entry),
-            "delta": delta,
-            "gamma": gamma,
-            "theta": theta,
-            "vega": vega,
-            "residual": residual,
-            "interest": interest,
-            "dividends": dividends,
-            "costs": costs,
-            "pnl": pnl,
-        },
-        index=ledger.index,
+# Cumulative explain columns the engine records for a replayed path.
+_EXPLAIN_COLUMNS = ("explain_delta", "explain_gamma", "explain_theta", "explain_vega",
+                    "interest", "dividends")
+
+
+def _attribution_over_time(frame: pd.DataFrame, entry: float) -> pd.DataFrame:
+    """The engine's recorded explain by date; the residual closes each row onto its P&L."""
+    cols = {k: frame[f"explain_{k}"].to_numpy() for k in ("delta", "gamma", "theta", "vega")}
+    interest = frame["interest"].to_numpy()
+    dividends = frame["dividends"].to_numpy()
+    costs = -frame["costs"].to_numpy()
+    pnl = frame["pnl"].to_numpy()
+    greeks = cols["delta"] + cols["gamma"] + cols["theta"] + cols["vega"]
+    residual = pnl - entry - interest - dividends - costs - greeks
+    return pd.DataFrame(
+        {"entry": np.full(pnl.size, entry), **cols, "residual": residual, "interest": interest,
+         "dividends": dividends, "costs": costs, "pnl": pnl},
+        index=frame.index,
     )
-    return frame
 
 
 def replay(
@@ -376,12 +281,12 @@ def replay(
     *,
     start: Any,
     end: Any = None,
-    volatility: Any = 0.2,
+    hedge_volatility: Any = 0.2,
     pricing_volatility: float | None = None,
     rate: float = 0.0,
     dividend_yield: float = 0.0,
-    rule: Any = _EVERY_STEP,
-    costs: Any = _NO_COSTS,
+    rule: Any = EVERY_STEP,
+    costs: Any = NO_COSTS,
     strategy: Any = "delta",
     hedge_option: HedgeOption | None = None,
     time_basis: TimeBasis = "trading",
@@ -401,7 +306,7 @@ def replay(
     end : date-like, optional
         Last date (the last close on or before it). Default: the first close at or after
         the book's last expiry, which must lie within the data.
-    volatility : float or volatility source, default 0.2
+    hedge_volatility : float or volatility source, default 0.2
         Volatility for the deltas and the marks on each date: a number (constant),
         :class:`ConstantVol`, :class:`ImpliedVolSeries`, :class:`RealisedVol`,
         :class:`GarchVol`, or any object with the same ``volatility_on`` method.
@@ -410,7 +315,7 @@ def replay(
     rate, dividend_yield : float, default 0.0
         Continuously compounded, decimal: cash earns ``rate``; stock held earns the yield.
     rule, costs, strategy, hedge_option
-        As in :func:`~hedgelib.hedging.engine.simulate_hedge`.
+        As in :class:`~hedgelib.hedging.setup.HedgeSetup`.
     time_basis : {"trading", "calendar"}, default "trading"
         ``"trading"``: row ``i`` after the start is ``i / periods_per_year`` years;
         ``"calendar"``: actual/365 from the dates.
@@ -441,16 +346,18 @@ def replay(
 
     Examples
     --------
+    >>> from hedgelib.book import OptionLeg
+    >>> from hedgelib.backtest import ImpliedVolSeries
     >>> from hedgelib.market.history import load_bundled
     >>> spx = load_bundled("sp500")
     >>> book = Book([OptionLeg("call", 2800.0, 21 / 252, -1.0)])
-    >>> rp = replay(spx, book, start="2018-02-01", volatility=ImpliedVolSeries())
+    >>> rp = replay(spx, book, start="2018-02-01", hedge_volatility=ImpliedVolSeries())
     >>> rp.end.date().isoformat(), len(rp.ledger)
     ('2018-03-05', 22)
     >>> bool(abs(rp.attribution_over_time.iloc[-1, :-1].sum() - rp.pnl) < 1e-6)
     True
     """
-    prices, name = _prices_of(history)
+    prices, name = price_series(history)
     if not isinstance(book, Book):
         raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
     if book.is_empty:
@@ -458,7 +365,7 @@ def replay(
     if time_basis not in ("trading", "calendar"):
         raise HedgeLibError(f"time_basis must be 'trading' or 'calendar', got {time_basis!r}")
     ppy = check_int(periods_per_year, "periods_per_year")
-    source = _as_source(volatility)
+    source = as_volatility_source(hedge_volatility)
     r = check_scalar(rate, "rate", check_finite)
     q = check_scalar(dividend_yield, "dividend_yield", check_finite)
     expiry = max((float(leg.expiry) for leg in book.legs), default=0.0)
@@ -477,29 +384,15 @@ def replay(
     vol_series = pd.Series(sig, index=pd.DatetimeIndex(dates, name="date"), name="volatility")
 
     paths = Paths(times=times, spot=spot.reshape(-1, 1))
-    res = simulate_hedge(
-        book,
-        paths,
-        hedge_volatility=sig,
-        rate=r,
-        dividend_yield=q,
-        rule=rule,
-        costs=costs,
-        strategy=strategy,
-        hedge_option=hedge_option,
-        pricing_volatility=pricing_volatility,
-        record_paths=1,
-    )
-    steps = res.steps
-    ledger = steps.drop(columns=["path", "step"]).set_index(pd.DatetimeIndex(dates, name="date"))
-    uses_option = bool(np.any(ledger["option"].to_numpy() != 0.0))
+    setup = HedgeSetup(sig, pricing_volatility, r, q, strategy, rule, costs, hedge_option)
+    res = simulate_hedge(book, paths, setup=setup, record_paths=1)
+    frame = res.steps.drop(columns=["path", "step"]).set_index(pd.DatetimeIndex(dates, name="date"))
+    uses_option = bool(np.any(frame["option"].to_numpy() != 0.0))
+    ledger = frame.drop(columns=["gamma", *_EXPLAIN_COLUMNS])
     if not uses_option:
-        ledger = ledger.drop(columns=["option", "option_trade", "option_price"])
-    greeks = _position_greeks(
-        book, times, spot, sig, r, q, hedge_option if uses_option else None,
-        ledger["option"].to_numpy() if uses_option else None,
-    )
-    attribution = _attribution_over_time(ledger, greeks, float(res.explain["entry"][0]), float(book.stock), r, q)
+        ledger = ledger.drop(columns=["option", "option_trade", "option_price", "option_strike",
+                                      "option_expiry"])
+    attribution = _attribution_over_time(frame, float(res.explain["entry"][0]))
 
     step_cost = np.diff(np.concatenate(([0.0], ledger["costs"].to_numpy())))
     traded = ledger["stock_trade"].to_numpy() != 0.0
@@ -519,14 +412,13 @@ def replay(
         trades["options"] = ledger["option_trade"].to_numpy()[traded]
         trades["option_price"] = ledger["option_price"].to_numpy()[traded]
         trades["option_position"] = ledger["option"].to_numpy()[traded]
-    gamma = np.concatenate((greeks["gamma"], [0.0]))
     return Replay(
         result=res,
         ledger=ledger,
         trades=trades,
         attribution_over_time=attribution,
         volatility=vol_series,
-        gamma=pd.Series(gamma, index=vol_series.index, name="gamma"),
+        gamma=frame["gamma"].rename("gamma"),
         book=book,
         start=dates[0],
         end=dates[-1],

@@ -15,27 +15,21 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hedgelib.backtest.replay import (
-    _EVERY_STEP,
-    _NO_COSTS,
-    Replay,
-    TimeBasis,
-    _PastDataEnd,
-    _prices_of,
-    replay,
-)
+from hedgelib.backtest.replay import PastDataEnd, Replay, TimeBasis, replay
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.conventions import (
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
-    check_date,
+    check_date_range,
     check_finite,
     check_int,
     check_positive,
     check_scalar,
     iso_date,
 )
+from hedgelib.hedging.setup import EVERY_STEP, NO_COSTS
 from hedgelib.hedging.strategies import HedgeOption
+from hedgelib.market.history import price_series
 from hedgelib.theory import realised_gamma_pnl
 
 __all__ = [
@@ -218,13 +212,13 @@ def rolling_programme(
     start: Any = None,
     end: Any = None,
     roll: int | Literal["weekly", "monthly", "quarterly"] = "monthly",
-    volatility: Any = 0.2,
+    hedge_volatility: Any = 0.2,
     quantity: float = 1.0,
     width: float = 0.10,
     rate: float = 0.0,
     dividend_yield: float = 0.0,
-    rule: Any = _EVERY_STEP,
-    costs: Any = _NO_COSTS,
+    rule: Any = EVERY_STEP,
+    costs: Any = NO_COSTS,
     strategy: Any = "delta",
     hedge_option: HedgeOption | None = None,
     time_basis: TimeBasis = "trading",
@@ -253,8 +247,9 @@ def rolling_programme(
     roll : int or {"weekly", "monthly", "quarterly"}, default "monthly"
         Enter every ``roll`` rows (trading days), or on the first close of each calendar
         week, month or quarter.
-    volatility : float or volatility source, default 0.2
-        As in :func:`replay`; its value at entry is the premium's volatility.
+    hedge_volatility : float or volatility source, default 0.2
+        As in :func:`~hedgelib.backtest.replay.replay`; its value at entry is the premium's
+        volatility.
     quantity : float, default 1.0
         Signed size: -1 sells the book (a short straddle from ``"straddle"``).
     width : float, default 0.10
@@ -278,15 +273,16 @@ def rolling_programme(
 
     Examples
     --------
+    >>> from hedgelib.backtest import ImpliedVolSeries
     >>> from hedgelib.market.history import load_bundled
     >>> spx = load_bundled("sp500")
     >>> prog = rolling_programme(spx, "straddle", tenor=21 / 252, quantity=-1.0,
     ...                          start="2017-01-01", end="2017-06-30",
-    ...                          volatility=ImpliedVolSeries())
+    ...                          hedge_volatility=ImpliedVolSeries())
     >>> len(prog.trades), prog.trades["entry_date"].iloc[0].date().isoformat()
     (6, '2017-01-03')
     """
-    prices, name = _prices_of(history)
+    prices, name = price_series(history)
     q_size = check_scalar(quantity, "quantity", check_finite)
     if q_size == 0.0:
         raise HedgeLibError("quantity must not be zero, got 0.0")
@@ -296,10 +292,9 @@ def rolling_programme(
     if progress is not None and not callable(progress):
         raise HedgeLibError(f"progress must be callable(done, total), got {progress!r}")
     idx = prices.index
-    lo = idx[0] if start is None else check_date(start, "start")
-    hi = idx[-1] if end is None else check_date(end, "end")
-    if lo > hi:
-        raise HedgeLibError(f"start must not be after end, got start={iso_date(lo)} and end={iso_date(hi)}")
+    lo, hi = check_date_range(start, end)
+    lo = idx[0] if lo is None else lo
+    hi = idx[-1] if hi is None else hi
     if lo > idx[-1] or hi < idx[0]:
         raise HedgeLibError(
             f"start and end must overlap the data of {name} ({iso_date(idx[0])} to {iso_date(idx[-1])}), "
@@ -319,11 +314,11 @@ def rolling_programme(
         b = build(float(values[i]))
         try:
             rp = replay(
-                prices, b, start=idx[i], volatility=volatility, rate=rate,
+                prices, b, start=idx[i], hedge_volatility=hedge_volatility, rate=rate,
                 dividend_yield=dividend_yield, rule=rule, costs=costs, strategy=strategy,
                 hedge_option=hedge_option, time_basis=time_basis, periods_per_year=periods_per_year,
             )
-        except _PastDataEnd:
+        except PastDataEnd:
             # only a trade that runs past the data end is skipped; every other error stands
             skipped.append(idx[i])
         else:

@@ -37,6 +37,7 @@ __all__ = [
     "ImpliedVolSeries",
     "RealisedVol",
     "VolatilitySource",
+    "as_volatility_source",
 ]
 
 
@@ -373,14 +374,13 @@ class GarchVol:
 VolatilitySource = ConstantVol | ImpliedVolSeries | RealisedVol | GarchVol
 
 
-def _as_source(volatility: Any) -> Any:
-    if isinstance(volatility, ConstantVol | ImpliedVolSeries | RealisedVol | GarchVol):
-        return volatility
+def as_volatility_source(volatility: Any, name: str = "hedge_volatility") -> Any:
+    """A volatility source from a number (:class:`ConstantVol`) or a source, returned as is."""
     if callable(getattr(volatility, "volatility_on", None)):
         return volatility
     if isinstance(volatility, int | float | np.floating) and not isinstance(volatility, bool):
         return ConstantVol(float(volatility))
     raise HedgeLibError(
-        "volatility must be a number or a volatility source (ConstantVol, ImpliedVolSeries, "
+        f"{name} must be a number or a volatility source (ConstantVol, ImpliedVolSeries, "
         f"RealisedVol, GarchVol), got {volatility!r}"
     )

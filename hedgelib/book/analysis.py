@@ -171,6 +171,7 @@ def expiry_statistics(
 
     Examples
     --------
+    >>> from hedgelib.book import preset_book
     >>> st = expiry_statistics(preset_book("straddle", 100.0, 1.0), spot=100.0, volatility=0.2)
     >>> round(st.premium, 4), [round(b, 4) for b in st.breakevens], st.max_profit
     (15.9311, [84.0689, 115.9311], inf)
@@ -376,6 +377,7 @@ def scenario_pnl(
 
     Examples
     --------
+    >>> from hedgelib.book import preset_book
     >>> book = preset_book("straddle", 100.0, 0.5)
     >>> grid = scenario_pnl(book, spot=100.0, volatility=0.2, spot_grid=[90, 100, 110],
     ...                     volatility_grid=[0.1, 0.2, 0.3])
@@ -448,6 +450,7 @@ def greeks_profile(
 
     Examples
     --------
+    >>> from hedgelib.book import preset_book
     >>> prof = greeks_profile(preset_book("long_call", 100.0, 1.0), spot_grid=[80, 100, 120],
     ...                       volatility=0.2)
     >>> prof["delta"].round(3).tolist()

@@ -194,10 +194,6 @@ class OptionLeg:
         side = "long" if self.quantity > 0 else "short"
         return f"{side} {abs(self.quantity):g} {self.kind} K={self.strike:g} T={self.expiry:g}"
 
-    def remaining(self, time: ArrayLike = 0.0) -> float | FloatArray:
-        """Years left to expiry at ``time`` (negative once expired)."""
-        return _to_output(self.expiry - check_non_negative(time, "time"))
-
     def _value(self, s, sigma, t, r, q) -> np.ndarray:
         # Black-Scholes at zero time to expiry is the intrinsic value: the "after expiry"
         # convention comes from the pricer itself.
@@ -426,6 +422,7 @@ class Book:
 
         Examples
         --------
+        >>> from hedgelib.book import preset_book
         >>> straddle = preset_book("straddle", spot=100.0, expiry=1.0)
         >>> straddle.value([90.0, 100.0], 0.2).round(4)
         array([17.1782, 15.9311])
