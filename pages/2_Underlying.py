@@ -6,8 +6,9 @@ import streamlit as st
 
 from hedgelib.charts.market import fan_chart_figure, price_history_figure, volatility_history_figure
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
+from hedgelib.market.models import MODELS
 from ui.errors import stop_on_error
-from ui.source_picker import MODELS, pick_source, show_source
+from ui.source_picker import pick_source, show_source
 from ui.underlying import (
     FAN_LEVELS,
     MAX_CELLS,
@@ -150,7 +151,7 @@ else:
     st.plotly_chart(
         fan_chart_figure(
             fan.days, fan.bands, samples=fan.samples,
-            title=f"{MODELS[choice.description['model']['name']][0]}: {n_paths:,} paths, quantiles {levels}",
+            title=f"{MODELS[choice.description['model']['name']].label}: {n_paths:,} paths, quantiles {levels}",
             x_title="Trading days from today", y_title="Price (currency)",
         ),
         width="stretch",

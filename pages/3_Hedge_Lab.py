@@ -4,80 +4,58 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hedgelib.book import Book
 from hedgelib.charts.hedging import (
     attribution_waterfall_figure,
     cost_breakdown_figure,
     pnl_histogram_figure,
     sample_paths_figure,
 )
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from ui.errors import stop_on_error
+from hedgelib.conventions import TRADING_DAYS_PER_YEAR
+from hedgelib.scenario import hedge_lab_fields, hedge_lab_schema, uses_option
+from ui import forms
+from ui.errors import MAX_PATH_STEPS, path_steps_refusal, stop_on_error
 from ui.hedge_lab import (
-    FIELDS,
-    MAX_PATH_STEPS,
-    RULES,
-    SCHEMA,
-    STRATEGIES,
-    WIDGETS,
-    cap_message,
     ledger_frame,
+    prediction_note,
     results_frame,
     run_lab,
     sample_arrays,
-    scenario_of,
     std_error_of_std,
     step_days,
     takeaway,
     waterfall_terms,
-    zoom_range,
 )
-from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
-from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import (
-    book_in_use,
-    link_to_option_book,
-    market_caption,
-    market_model_inputs,
-    number_field,
+from ui.scenario import (
+    apply_book_and_market,
+    read_link_once,
+    scenario_sidebar,
+    show_scenario_messages,
+    with_book_and_market,
+    write_link,
 )
+from ui.state import get_book, get_market
+from ui.widgets import book_in_use, link_to_option_book, market_caption, metric_grid, zoom_range
 
 st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
 ss = st.session_state
+# Computed on every run from the registries: a part registered since is offered at once.
+FIELDS = hedge_lab_fields()
+SCHEMA = hedge_lab_schema()
 
 
-def _apply_scenario(scenario: dict, present: set[str]) -> None:
+def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
     """Load a scenario's inputs into the form, and its book and market where it has them."""
-    settings = {k: scenario[k] for k in WIDGETS}
+    settings = {k: scenario[k] for k in FIELDS}
     for key, value in settings.items():
         ss["hl_" + key] = value
     ss["hl_submitted"] = settings
-    if "book" in present:
-        set_book(Book.from_dict(scenario["book"]))
-    market = {}
-    if "spot" in present:
-        market["spot"] = scenario["spot"]
-    if "rate_pct" in present:
-        market["rate"] = scenario["rate_pct"] / 100.0
-    if "div_pct" in present:
-        market["dividend_yield"] = scenario["div_pct"] / 100.0
-    if market:
-        set_market(market)
+    return apply_book_and_market(scenario, present)
 
 
 # ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
 if "hl_submitted" not in ss:
-    found, problems = SCHEMA.from_query_params(st.query_params)
-    scenario = SCHEMA.complete(found)
-    try:
-        _apply_scenario(scenario, set(found))
-    except HedgeLibError as exc:
-        problems.append(f"book: {exc}")
-        _apply_scenario({**scenario, "book": SCHEMA.defaults["book"]}, set(found) - {"book"})
-    ss["hl_link_problems"] = problems
-for key in WIDGETS:
-    if "hl_" + key not in ss:
-        ss["hl_" + key] = ss["hl_submitted"][key]
+    read_link_once(SCHEMA, "hl_", _apply_scenario, st.query_params)
+forms.restore("hl_", FIELDS, ss["hl_submitted"])
 
 # ---- header: which book, which market ----------------------------------------------------
 st.title("Monte Carlo Hedge Lab")
@@ -91,57 +69,33 @@ market = get_market()
 book = book_in_use(get_book(), market, default_use="hedging a default short at-the-money call")
 market_caption(market)
 
-
 # ---- inputs ------------------------------------------------------------------------------
-def _number(name: str, container) -> None:
-    number_field(FIELDS[name], "hl_" + name, container)
-
-
-def _select(name: str, container, labels: dict | None = None) -> None:
-    f = FIELDS[name]
-    container.selectbox(f.label, f.choices, key="hl_" + name, help=f.help or None,
-                        format_func=(labels or {}).get if labels else str)
-
-
 with st.form("hl_form"):
     c_model, c_hedge, c_vol, c_run = st.columns(4)
     with c_model:
         st.markdown("**Market model**")
-        market_model_inputs("hl_")
+        forms.registry_inputs("model", FIELDS, "hl_")
     with c_hedge:
         st.markdown("**Hedge**")
-        _select("strategy", st, STRATEGIES)
-        _select("rule", st, RULES)
-        _number("every_n", st)
-        _number("band_width", st)
-        _number("ww_risk_aversion", st)
-        with st.expander("Hedge option (delta-gamma, delta-vega)"):
-            _select("hopt_kind", st)
-            _number("hopt_moneyness_pct", st)
-            _number("hopt_tenor_days", st)
+        forms.registry_inputs("strategy", FIELDS, "hl_")
+        forms.registry_inputs("rule", FIELDS, "hl_", group=False)
+        forms.hedge_option_inputs(FIELDS, "hl_")
     with c_vol:
         st.markdown("**Volatility and costs**")
-        _number("hedge_vol_pct", st)
-        _number("pricing_vol_pct", st)
-        _number("cost_bp", st)
-        _number("per_trade", st)
-        with st.expander("Impact and option spread"):
-            _number("impact", st)
-            _number("daily_volume", st)
-            _number("option_spread_pct", st)
+        forms.draw_all(FIELDS, ("hedge_vol_pct", "pricing_vol_pct"), "hl_")
+        forms.registry_inputs("costs", FIELDS, "hl_", main=("cost_bp", "per_trade"),
+                              titles={"transaction_costs": "Impact and option spread"})
     with c_run:
         st.markdown("**Run**")
-        _number("n_paths", st)
-        _number("n_steps", st)
-        _number("seed", st)
+        forms.draw_all(FIELDS, ("n_paths", "n_steps", "seed"), "hl_")
         st.caption(f"At most {MAX_PATH_STEPS:,} path-steps (paths x steps) per run.")
         submitted = st.form_submit_button("Run", type="primary", width="stretch")
 
 if submitted:
-    ss["hl_submitted"] = {k: ss["hl_" + k] for k in WIDGETS}
+    ss["hl_submitted"] = forms.values("hl_", FIELDS)
     ss["hl_write_link"] = True
-settings = ss["hl_submitted"]
-scenario = scenario_of(settings, book, market)
+settings = {k: ss["hl_submitted"].get(k, f.default) for k, f in FIELDS.items()}
+scenario = with_book_and_market(settings, book, market)
 
 # ---- scenario: link, download, upload --------------------------------------------------------
 SCENARIO_CAPTION = (
@@ -150,20 +104,21 @@ SCENARIO_CAPTION = (
 )
 scenario_sidebar(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
-write_link(SCHEMA, scenario, "hl_")
+with stop_on_error():
+    write_link(SCHEMA, scenario, "hl_")
 
 # ---- validate and run ----------------------------------------------------------------------
 if book.is_empty:
     st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
     link_to_option_book()
     st.stop()
-refusal = cap_message(settings)
+refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"])
 if refusal:
     st.error(refusal)
     st.stop()
 with stop_on_error("Book: "):
     horizon = book.expiry
-if settings["rule"] in ("ww",) and settings["cost_bp"] == 0:
+if settings["rule"] == "whalley_wilmott" and settings.get("cost_bp") == 0:
     st.info("With no proportional cost the Whalley-Wilmott band is empty: it rebalances every step.")
 
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
@@ -181,6 +136,7 @@ st.caption(
     "premium included; VaR and ES are losses (positive)."
 )
 pred = result.prediction
+note = prediction_note(result)
 metrics = [
     ("Mean P&L", f"{s['mean']:,.4f}", f"± {s['se_mean']:.4f} (one standard error)"),
     ("Std of P&L" + (" (hedged)" if hedged else ""), f"{s['std']:,.4f}", None),
@@ -196,14 +152,11 @@ metrics = [
     ("Premium", f"{result.premium:,.4f}",
      "Book value at the pricing volatility today, holder's sign: negative means received."),
 ]
-if pred.std is not None:
-    metrics.append(("Derman-Kamal std", f"{pred.std:,.4f}", pred.note))
-for i, (label, value, help_text) in enumerate(metrics):
-    if i % 4 == 0:
-        row = st.columns(4)
-    row[i % 4].metric(label, value, help=help_text)
-if pred.std is None and hedged:
-    st.caption(pred.note)
+if pred.applies:
+    metrics.append(("Derman-Kamal std", f"{pred.std:,.4f}", note))
+metric_grid(metrics)
+if not pred.applies and hedged:
+    st.caption(note)
 st.info(takeaway(settings, result))
 
 # ---- P&L distribution ------------------------------------------------------------------------
@@ -247,11 +200,11 @@ with c_cost:
 # ---- sample paths and ledger -----------------------------------------------------------------
 st.subheader("Sample paths")
 arrays = sample_arrays(result.steps)
-uses_option = settings["strategy"] in ("delta-gamma", "delta-vega")
+with_option = uses_option(settings["strategy"])
 st.plotly_chart(
     sample_paths_figure(
         arrays["time"], arrays["spot"], arrays["stock"], arrays["pnl"],
-        option=arrays["option"] if uses_option else None,
+        option=arrays["option"] if with_option else None,
         labels=[f"path {p + 1}" for p in arrays["paths"]], strikes=book.strikes,
     ),
     width="stretch",
@@ -262,7 +215,7 @@ st.caption("Positions after each step's trade; the last step liquidates the hedg
 st.subheader("Ledger of one path")
 path = st.selectbox("Path", list(arrays["paths"]), key="hl_ledger_path",
                     format_func=lambda p: f"path {p + 1}")
-ledger = ledger_frame(result.steps, int(path), with_option=uses_option)
+ledger = ledger_frame(result.steps, int(path), with_option=with_option)
 st.dataframe(ledger, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in ledger.columns if c != "step"})
@@ -311,11 +264,11 @@ with st.expander("What am I looking at"):
         "Wilmott (1997) trade only outside a band of half-width "
         "$\\left(\\tfrac32 e^{-r(T-t)} k S \\Gamma^2/\\gamma\\right)^{1/3}$."
     )
-    if pred.std is not None:
+    if pred.applies:
         st.markdown(
             f"**Prediction against measurement:** Derman-Kamal gives {pred.std:.4f} for "
             f"{pred.n_rebalances:g} rebalances (book-exact: {pred.numerical_std:.4f}); the "
             f"simulation measured {s['std']:.4f} ± {std_error_of_std(s['std'], settings['n_paths']):.4f}."
         )
     else:
-        st.markdown(pred.note)
+        st.markdown(note)

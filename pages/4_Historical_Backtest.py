@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from hedgelib.backtest import RollingResult
-from hedgelib.book import PRESETS, Book
 from hedgelib.charts.backtest import (
     hedge_position_figure,
     pnl_attribution_figure,
@@ -15,22 +16,21 @@ from hedgelib.charts.backtest import (
     volatility_comparison_figure,
 )
 from hedgelib.conventions import HedgeLibError
-from ui.backtest import (
+from hedgelib.scenario import (
     BOOK_KINDS,
-    FIELDS,
     MODES,
     ROLLS,
-    RULES,
-    SCHEMA,
     SIDES,
     VOL_SOURCES,
-    WIDGETS,
-    apply_source,
+    backtest_fields,
+    backtest_schema,
+    moneyness_book,
+)
+from ui import forms
+from ui.backtest import (
     attribution_terms,
     cap_message,
-    dates_signature,
     default_dates,
-    moneyness_book,
     real_history,
     replay_takeaway,
     replay_trades_table,
@@ -45,14 +45,28 @@ from ui.backtest import (
     theory_note,
     trades_csv,
 )
-from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages, write_link
-from ui.source_picker import SourceChoice, get_source, pick_source, show_source
-from ui.state import get_book, get_market, set_book, set_market
+from ui.errors import stop_on_error
+from ui.scenario import (
+    apply_book_and_market,
+    read_link_once,
+    scenario_sidebar,
+    show_scenario_messages,
+    write_link,
+)
+from ui.source_picker import pick_source, show_source
+from ui.sources import apply_source, dates_signature, get_source
+from ui.state import get_book, get_market
 from ui.units import to_percent
+from ui.widgets import metric_grid
 
 st.set_page_config(page_title="Historical Backtest", page_icon=":material/history:", layout="wide")
 ss = st.session_state
 SUBMITTED = "bt_submitted"  # inputs of the run on show; outlives Streamlit's widget cleanup
+# Computed on every run from the registries: a part registered since is offered at once.
+FIELDS = backtest_fields()
+SCHEMA = backtest_schema()
+LABELS = {"mode": MODES, "book_kind": BOOK_KINDS, "side": SIDES, "roll": ROLLS, "vol_kind": VOL_SOURCES,
+          "preset": {k: k.replace("_", " ") for k in FIELDS["preset"].choices}}
 
 
 def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
@@ -66,18 +80,11 @@ def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
             problems.append(f"source: {exc}")
     if present:
         # The dates follow the data only when the data change after this: not the ones loaded.
-        ss["bt_dates_for"] = dates_signature(SourceChoice(description=get_source(ss), label=""))
+        ss["bt_dates_for"] = dates_signature(get_source(ss))
     for key, value in settings.items():
         ss["bt_" + key] = value
     ss[SUBMITTED] = settings
-    if "book" in present:
-        try:
-            set_book(Book.from_dict(scenario["book"]))
-        except (HedgeLibError, KeyError, TypeError) as exc:
-            problems.append(f"book: {exc}")
-    if "spot" in present:
-        set_market({"spot": scenario["spot"]})
-    return problems
+    return problems + apply_book_and_market(scenario, present & {"book", "spot"})
 
 
 if SUBMITTED not in ss:
@@ -100,36 +107,20 @@ if source_note:
     st.warning(source_note)
 
 # ---- state: dates follow the underlying; the form comes back after a page switch ------------
-if SUBMITTED not in ss:
-    ss[SUBMITTED] = {k: f.default for k, f in FIELDS.items()}
-signature = dates_signature(choice)
+signature = dates_signature(choice.description)
 if ss.get("bt_dates_for") != signature:
     start, end = default_dates(window)
     ss[SUBMITTED] = {**ss[SUBMITTED], "start": start, "end": end}
     ss["bt_start"], ss["bt_end"] = start, end
     ss["bt_dates_for"] = signature
-for key in WIDGETS:
-    if "bt_" + key not in ss:
-        ss["bt_" + key] = ss[SUBMITTED][key]
+forms.restore("bt_", {k: f for k, f in FIELDS.items() if k not in ("start", "end")}, ss[SUBMITTED])
+for name in ("start", "end"):
+    ss.setdefault("bt_" + name, ss[SUBMITTED][name])
 
 
-def _number(name: str) -> None:
-    f = FIELDS[name]
-    cast = int if isinstance(f.default, int) else float
-    st.number_input(
-        f.label, key="bt_" + name, help=f.help or None,
-        min_value=None if f.min is None else cast(f.min),
-        max_value=None if f.max is None else cast(f.max),
-        step=None if f.step is None else cast(f.step),
-        format=None if cast is int else "%g",
-    )
-
-
-def _select(name: str, labels: dict[str, str] | None = None, *, radio: bool = False) -> None:
-    f = FIELDS[name]
-    widget = st.radio if radio else st.selectbox
-    widget(f.label, f.choices, key="bt_" + name, help=f.help or None,
-           format_func=labels.get if labels else str)
+def _inputs(*names: str, radio: tuple[str, ...] = ()) -> None:
+    for name in names:
+        forms.draw(FIELDS[name], "bt_" + name, option_labels=LABELS.get(name), radio=name in radio)
 
 
 def _date(name: str) -> None:
@@ -137,51 +128,39 @@ def _date(name: str) -> None:
     # Wide bounds on purpose: a date outside the data gets the library's message naming the
     # data's range, rather than a widget that silently refuses it.
     st.date_input(f.label, key="bt_" + name, help=f.help or None, format="YYYY-MM-DD",
-                  min_value=FIELDS["start"].default.replace(year=1900),
-                  max_value=FIELDS["start"].default.replace(year=2100))
+                  min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 
 
 with st.form("bt_form"):
     c_trade, c_dates, c_vol, c_hedge = st.columns(4)
     with c_trade:
         st.markdown("**Trade**")
-        _select("mode", MODES, radio=True)
-        _select("book_kind", BOOK_KINDS)
-        _select("preset", {k: k.replace("_", " ") for k in PRESETS})
-        _select("side", SIDES, radio=True)
-        _number("size")
-        _number("width_pct")
-        _number("tenor_days")
+        _inputs("mode", "book_kind", "preset", "side", "size", "width_pct", "tenor_days",
+                radio=("mode", "side"))
     with c_dates:
         st.markdown("**Dates**")
         _date("start")
         _date("end")
-        _select("roll", ROLLS)
-        _number("roll_days")
+        _inputs("roll", "roll_days")
         st.caption(f"Data: {full.name}, {full.first_date.date()} to {full.last_date.date()}. A "
                    "single replay runs from the start to the book's expiry.")
     with c_vol:
         st.markdown("**Volatility**")
-        _select("vol_kind", VOL_SOURCES)
-        _number("const_vol_pct")
-        _number("realised_window")
-        _number("garch_refit")
-        _number("rate_pct")
-        _number("div_pct")
+        _inputs("vol_kind", "const_vol_pct", "realised_window", "garch_refit", "rate_pct", "div_pct")
     with c_hedge:
         st.markdown("**Hedge and costs**")
-        _select("rule", RULES)
-        _number("every_n")
-        _number("band_width")
-        _number("ww_risk_aversion")
-        _number("cost_bp")
-        _number("per_trade")
+        forms.registry_inputs("strategy", FIELDS, "bt_")
+        forms.hedge_option_inputs(FIELDS, "bt_")
+        forms.registry_inputs("rule", FIELDS, "bt_", group=False)
+        st.caption("One step is one trading day.")
+        forms.registry_inputs("costs", FIELDS, "bt_", main=("cost_bp", "per_trade"),
+                              titles={"transaction_costs": "Impact and option spread"})
         submitted = st.form_submit_button("Run", type="primary", width="stretch", key="bt_run")
 
 if submitted:
-    ss[SUBMITTED] = {k: ss["bt_" + k] for k in WIDGETS}
+    ss[SUBMITTED] = forms.values("bt_", FIELDS)
     ss["bt_write_link"] = True
-settings = dict(ss[SUBMITTED])
+settings = {**{k: f.default for k, f in FIELDS.items()}, **ss[SUBMITTED]}
 
 # ---- scenario: link, download, upload --------------------------------------------------------
 scenario, travel_note = scenario_of(settings, choice.description, get_book(), get_market()["spot"])
@@ -193,7 +172,8 @@ scenario_sidebar(
 if travel_note:
     st.sidebar.warning(travel_note)
 show_scenario_messages("bt_")
-write_link(SCHEMA, scenario, "bt_")
+with stop_on_error():
+    write_link(SCHEMA, scenario, "bt_")
 rolling = settings["mode"] == "rolling"
 
 
@@ -275,20 +255,13 @@ def _charts(view, *, entries: bool) -> None:
         st.caption(note)
 
 
-def _metrics(items) -> None:
-    for i, (label, value, help_text) in enumerate(items):
-        if i % 4 == 0:
-            row = st.columns(4)
-        row[i % 4].metric(label, value, help=help_text)
-
-
 if isinstance(result, RollingResult):
     for w in result.warnings:
         st.warning(w)
     s = result.summary()
     st.subheader("Programme results")
     st.caption(UNITS)
-    _metrics([
+    metric_grid([
         ("Trades", f"{int(s['n_trades'])}", "Trades entered and hedged to expiry."),
         ("Total P&L (hedged)", f"{s['total_pnl']:,.2f}", "Sum of the trades' final P&L."),
         ("Total P&L (unhedged)", f"{s['total_unhedged_pnl']:,.2f}", "The same trades, no hedge."),
@@ -328,7 +301,7 @@ elif result is not None:
     s = result.summary()
     st.subheader("Replay results")
     st.caption(UNITS)
-    _metrics([
+    metric_grid([
         ("P&L (hedged)", f"{s['pnl']:,.2f}", "Final P&L of book and hedge, premium included."),
         ("P&L (unhedged)", f"{s['unhedged_pnl']:,.2f}", "The book alone, held to expiry."),
         ("Premium", f"{s['premium']:,.2f}", "Book value at entry, holder's sign: negative means received."),

@@ -5,46 +5,47 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from hedgelib.book import Book
 from hedgelib.charts.comparison import (
     cost_risk_frontier_figure,
     frequency_sweep_figure,
     pnl_overlay_figure,
 )
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from ui.errors import stop_on_error
-from ui.hedge_lab import STRATEGIES, zoom_range
-from ui.rule_comparison import (
-    FIELDS,
-    MAX_HEDGED_PATH_STEPS,
+from hedgelib.scenario import (
     MAX_SETUPS,
     MIN_SETUPS,
-    SCHEMA,
-    SETUP_RULES,
-    WIDGETS,
-    cap_message,
-    days_per_step,
     default_setups,
+    rule_comparison_fields,
+    rule_comparison_schema,
+    setup_parameters,
+    setup_rows,
+)
+from ui import forms
+from ui.errors import MAX_HEDGED_PATH_STEPS, comparison_refusal, stop_on_error
+from ui.rule_comparison import (
+    days_per_step,
     display_table,
     run_comparison,
-    scenario_of,
     setups_frame,
-    setups_from_frame,
     takeaway,
     theory_note,
 )
-from ui.scenario import scenario_sidebar, show_scenario_messages, write_link
-from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import (
-    book_in_use,
-    link_to_option_book,
-    market_caption,
-    market_model_inputs,
-    number_field,
+from ui.scenario import (
+    apply_book_and_market,
+    read_link_once,
+    scenario_sidebar,
+    show_scenario_messages,
+    with_book_and_market,
+    write_link,
 )
+from ui.state import get_book, get_market
+from ui.widgets import book_in_use, link_to_option_book, market_caption, zoom_range
 
 st.set_page_config(page_title="Rule Comparison", page_icon=":material/compare_arrows:", layout="wide")
 ss = st.session_state
+# Computed on every run from the registries: a part registered since is offered at once.
+FIELDS = rule_comparison_fields()
+SCHEMA = rule_comparison_schema()
 
 
 def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
@@ -53,45 +54,25 @@ def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
     Returns the problems met: set-ups that do not validate are replaced by the defaults.
     """
     problems = []
-    settings = {k: scenario[k] for k in WIDGETS}
+    settings = {k: scenario[k] for k in FIELDS}
     try:
-        rows = setups_from_frame(scenario["setups"].get("rows"), settings["n_steps"])
+        rows = setup_rows(scenario["setups"].get("rows"))
     except HedgeLibError as exc:
         problems.append(f"setups: {exc}")
         rows = default_setups()
     settings["setups"] = {"rows": rows}
-    for key in WIDGETS:
+    for key in FIELDS:
         ss["rc_" + key] = settings[key]
     ss["rc_submitted"] = settings
     ss["rc_setups_table"] = setups_frame(rows)
     ss.pop("rc_setups_editor", None)
-    if "book" in present:
-        set_book(Book.from_dict(scenario["book"]))
-    market = {}
-    if "spot" in present:
-        market["spot"] = scenario["spot"]
-    if "rate_pct" in present:
-        market["rate"] = scenario["rate_pct"] / 100.0
-    if "div_pct" in present:
-        market["dividend_yield"] = scenario["div_pct"] / 100.0
-    if market:
-        set_market(market)
-    return problems
+    return problems + apply_book_and_market(scenario, present)
 
 
 # ---- state: first visit reads a shared link; later visits restore the last run's inputs -------
 if "rc_submitted" not in ss:
-    found, problems = SCHEMA.from_query_params(st.query_params)
-    scenario = SCHEMA.complete(found)
-    try:
-        problems += _apply_scenario(scenario, set(found))
-    except HedgeLibError as exc:
-        problems.append(f"book: {exc}")
-        problems += _apply_scenario({**scenario, "book": SCHEMA.defaults["book"]}, set(found) - {"book"})
-    ss["rc_link_problems"] = problems
-for key in WIDGETS:
-    if "rc_" + key not in ss:
-        ss["rc_" + key] = ss["rc_submitted"][key]
+    read_link_once(SCHEMA, "rc_", _apply_scenario, st.query_params)
+forms.restore("rc_", FIELDS, ss["rc_submitted"])
 if "rc_setups_editor" not in ss:
     # Streamlit dropped the editor's state (first visit, or back from another page): start the
     # table from the set-ups on show, so that the editor's edits apply to the right rows.
@@ -110,29 +91,19 @@ market = get_market()
 book = book_in_use(get_book(), market, default_use="comparing hedges of a default short at-the-money call")
 market_caption(market)
 
-
 # ---- inputs ------------------------------------------------------------------------------
-def _number(name: str, container) -> None:
-    number_field(FIELDS[name], "rc_" + name, container)
-
-
 with st.form("rc_form"):
-    st.markdown(f"**Set-ups** ({MIN_SETUPS} to {MAX_SETUPS}; the first is the reference)")
+    st.markdown(f"**Set-ups** ({MIN_SETUPS} to {MAX_SETUPS}; the first is the reference). Each "
+                "row uses the parameter columns of its own strategy and rule.")
     edited = st.data_editor(
         ss["rc_setups_table"], key="rc_setups_editor", num_rows="dynamic", hide_index=True,
         width="stretch",
         column_config={
             "name": st.column_config.TextColumn("Name", required=True, help="Unique label of the set-up."),
-            "strategy": st.column_config.SelectboxColumn(
-                "Strategy", options=list(STRATEGIES), format_func=STRATEGIES.get, required=True,
-                help="Delta-gamma and delta-vega use the hedge option set below."),
-            "rule": st.column_config.SelectboxColumn(
-                "Rule", options=list(SETUP_RULES), format_func=SETUP_RULES.get, required=True,
-                help="When to trade back to the target hedge."),
-            "parameter": st.column_config.NumberColumn(
-                "Parameter", format="%g", required=True,
-                help="Every N steps: N (whole grid steps). Delta band: half-width in shares. "
-                     "Whalley-Wilmott: risk aversion per unit of currency."),
+            "strategy": forms.registry_column(
+                "strategy", "Strategy", "Strategies with a hedge option use the one set below."),
+            "rule": forms.registry_column("rule", "Rule", "When to trade back to the target hedge."),
+            **{key: forms.parameter_column(p) for key, p in setup_parameters().items()},
             "hedge_vol_pct": st.column_config.NumberColumn(
                 "Hedge vol (%)", format="%g", min_value=0.0, required=True,
                 help="Volatility of the deltas (vol points)."),
@@ -144,32 +115,28 @@ with st.form("rc_form"):
     c_model, c_more, c_grid, c_run = st.columns(4)
     with c_model:
         st.markdown("**Market model**")
-        market_model_inputs("rc_")
+        forms.registry_inputs("model", FIELDS, "rc_")
     with c_more:
-        st.markdown("**Premium and hedge option**")
-        _number("pricing_vol_pct", st)
-        with st.expander("Hedge option (delta-gamma, delta-vega)"):
-            st.selectbox(FIELDS["hopt_kind"].label, FIELDS["hopt_kind"].choices, key="rc_hopt_kind")
-            _number("hopt_moneyness_pct", st)
-            _number("hopt_tenor_days", st)
+        st.markdown("**Premium, hedge option and costs**")
+        forms.draw_all(FIELDS, ("pricing_vol_pct",), "rc_")
+        forms.hedge_option_inputs(FIELDS, "rc_")
+        forms.registry_inputs("costs", FIELDS, "rc_",
+                              titles={"transaction_costs": "Other costs (every set-up)"})
     with c_grid:
         st.markdown("**Frontier grid**")
-        for name in ("every", "band_widths", "risk_aversions"):
-            st.text_input(FIELDS[name].label, key="rc_" + name, help=FIELDS[name].help)
+        forms.draw_all(FIELDS, ("every", "band_widths", "risk_aversions"), "rc_")
     with c_run:
         st.markdown("**Run**")
-        _number("n_paths", st)
-        _number("n_steps", st)
-        _number("seed", st)
+        forms.draw_all(FIELDS, ("n_paths", "n_steps", "seed"), "rc_")
         st.caption(f"At most {MAX_HEDGED_PATH_STEPS:,} hedged path-steps per run: paths x steps x "
                    "hedges (set-ups + sweep frequencies + frontier rules).")
         submitted = st.form_submit_button("Run", type="primary", width="stretch")
 
 if submitted:
-    ss["rc_submitted"] = {**{k: ss["rc_" + k] for k in WIDGETS},
-                          "setups": {"rows": edited.to_dict("records")}}
+    ss["rc_submitted"] = {**forms.values("rc_", FIELDS), "setups": {"rows": edited.to_dict("records")}}
     ss["rc_write_link"] = True
-settings = ss["rc_submitted"]
+settings = {**{k: ss["rc_submitted"].get(k, f.default) for k, f in FIELDS.items()},
+            "setups": ss["rc_submitted"]["setups"]}
 
 # ---- validate -------------------------------------------------------------------------------
 if book.is_empty:
@@ -178,15 +145,15 @@ if book.is_empty:
     st.stop()
 with stop_on_error():
     # Checked here so that a bad table never reaches the link or the cache.
-    rows = setups_from_frame(settings["setups"]["rows"], int(settings["n_steps"]))
+    rows = setup_rows(settings["setups"]["rows"])
     settings = {**settings, "setups": {"rows": rows}}
-    refusal = cap_message(settings)
+    refusal = comparison_refusal(settings)
 if refusal:
     st.error(refusal)
     st.stop()
 with stop_on_error("Book: "):
     horizon = book.expiry
-scenario = scenario_of(settings, book, market)
+scenario = with_book_and_market(settings, book, market)
 
 # ---- scenario: link, download, upload --------------------------------------------------------
 SCENARIO_CAPTION = (
@@ -195,7 +162,8 @@ SCENARIO_CAPTION = (
 )
 scenario_sidebar(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scenario.json",
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
-write_link(SCHEMA, scenario, "rc_")
+with stop_on_error():
+    write_link(SCHEMA, scenario, "rc_")
 
 # ---- run -------------------------------------------------------------------------------------
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hedgelib.book import Book
 from hedgelib.charts.risk import (
     revaluation_figure,
     risk_bars_figure,
@@ -12,41 +11,49 @@ from hedgelib.charts.risk import (
     stress_heatmaps_figure,
 )
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from ui.backtest import apply_source
-from ui.errors import stop_on_error
-from ui.hedge_lab import MODELS, cap_message, run_lab
+from ui import forms
+from ui.errors import path_steps_refusal, stop_on_error
 from ui.risk_page import (
-    FIELDS,
-    FORM_FIELDS,
-    HEDGES,
-    SCHEMA,
     base_lab_settings,
+    form_fields,
+    hedge_inputs,
     historical_input,
     lab_settings,
     mc_measures,
     measures_frame,
+    risk_fields,
+    risk_schema,
     run_historical,
+    run_simulation,
     run_stress,
-    scenario_of,
     shock_axes,
     stress_frame,
     takeaway,
 )
-from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages, write_link
+from ui.scenario import (
+    apply_book_and_market,
+    read_link_once,
+    scenario_sidebar,
+    show_scenario_messages,
+    with_book_and_market,
+    write_link,
+)
 from ui.source_picker import pick_source, show_source
-from ui.state import get_book, get_market, set_book, set_market
-from ui.widgets import book_in_use, number_field
+from ui.sources import apply_source, source_scenario
+from ui.state import get_book, get_market
+from ui.widgets import book_in_use
 
 st.set_page_config(page_title="Risk", page_icon=":material/warning:", layout="wide")
 ss = st.session_state
-_MARKET_INPUTS = {"spot": ("spot", 1.0), "market_vol_pct": ("volatility", 100.0),
-                  "rate_pct": ("rate", 100.0), "div_pct": ("dividend_yield", 100.0)}
+# Computed on every run from the registries: a part registered since is offered at once.
+FIELDS = risk_fields()
+FORM = form_fields()
+SCHEMA = risk_schema()
 
 
 def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
     """Load a scenario into the widgets and, where it carries them, the shared book, market
     and bundled series. Returns what could not be loaded."""
-    problems = []
     # Only what the scenario holds: the other widgets keep their values (or, on arrival, start
     # from the Hedge Lab's set-up as usual).
     loaded = {name: scenario[name] for name in FIELDS if name in present}
@@ -54,14 +61,7 @@ def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
         ss["rk_" + name] = value
     ss["rk_saved"] = {**ss.get("rk_saved", {}), **loaded}
     ss.pop("rk_submitted", None)  # rebuilt from the widgets below: the loaded run is shown
-    if "book" in present:
-        try:
-            set_book(Book.from_dict(scenario["book"]))
-        except (HedgeLibError, KeyError, TypeError) as exc:
-            problems.append(f"book: {exc}")
-    market = {key: scenario[name] / scale for name, (key, scale) in _MARKET_INPUTS.items() if name in present}
-    if market:
-        set_market(market)
+    problems = apply_book_and_market(scenario, present)
     if present & {"source", "source_start", "source_end"}:
         try:
             apply_source(scenario, ss, "rk_")
@@ -79,20 +79,9 @@ if "rk_link_read" not in ss:
 # ---- state: widgets start from the last visit, else from the Hedge Lab's set-up ------------
 market = get_market()
 base = base_lab_settings(ss, market)
-saved = ss.get("rk_saved", {})
-for name, f in FIELDS.items():
-    key = "rk_" + name
-    if key not in ss:
-        if name in saved:
-            ss[key] = saved[name]
-        elif name in FORM_FIELDS and name != "n_paths":
-            ss[key] = base[name]
-        else:
-            ss[key] = f.default
-if ss["rk_strategy"] not in HEDGES:
-    ss["rk_strategy"] = "delta"
+forms.restore("rk_", FIELDS, {**{k: base[k] for k in FORM if k != "n_paths"}, **ss.get("rk_saved", {})})
 if "rk_submitted" not in ss:
-    ss["rk_submitted"] = {k: ss["rk_" + k] for k in FORM_FIELDS}
+    ss["rk_submitted"] = forms.values("rk_", FORM)
 
 # ---- header: which book, which market ----------------------------------------------------
 st.title("Risk")
@@ -118,32 +107,33 @@ with st.sidebar:
 
 
 def _number(name: str, container=st) -> None:
-    number_field(FIELDS[name], "rk_" + name, container)
+    forms.draw(FIELDS[name], "rk_" + name, container)
 
 
 # ---- Monte Carlo VaR and ES ------------------------------------------------------------------
 st.header("Value at risk from simulated paths")
 with st.form("rk_form"):
     c1, c2, c3, c4 = st.columns(4)
-    c1.selectbox(FIELDS["model"].label, FIELDS["model"].choices, key="rk_model",
-                 format_func=MODELS.get, help=FIELDS["model"].help)
-    _number("vol_pct", c1)
-    c2.selectbox(FIELDS["strategy"].label, FIELDS["strategy"].choices, key="rk_strategy",
-                 format_func=HEDGES.get, help=FIELDS["strategy"].help)
+    forms.registry_inputs("model", FIELDS, "rk_", c1, main=("vol_pct",))
+    forms.registry_inputs("strategy", FIELDS, "rk_", c2)
+    forms.registry_inputs("rule", FIELDS, "rk_", c2, params=False)
     _number("hedge_vol_pct", c2)
     _number("cost_bp", c3)
     _number("n_steps", c3)
+    with c3.expander("Rule parameters"):
+        forms.registry_inputs("rule", FIELDS, "rk_", select=False, group=False)
     _number("n_paths", c4)
     _number("seed", c4)
     submitted = st.form_submit_button("Run", type="primary")
 if submitted:
-    ss["rk_submitted"] = {k: ss["rk_" + k] for k in FORM_FIELDS}
+    ss["rk_submitted"] = forms.values("rk_", FORM)
     ss["rk_write_link"] = True
-form = ss["rk_submitted"]
+form = {**{k: ss["rk_" + k] for k in FORM}, **ss["rk_submitted"]}
 
 # ---- scenario: link, download, upload --------------------------------------------------------
-scenario, travel_note = scenario_of({**{k: ss["rk_" + k] for k in FIELDS}, **form}, book, market,
-                                    choice.description)
+source, travel_note = source_scenario(choice.description)
+scenario = with_book_and_market({**forms.values("rk_", FIELDS), **form, **source}, book, market,
+                                volatility=True)
 scenario_sidebar(
     SCHEMA, scenario, prefix="rk_", file_name="risk_scenario.json", apply=_apply_scenario,
     caption="The address bar holds this page's inputs (the simulation's as of the last Run), the "
@@ -153,23 +143,24 @@ if travel_note:
     st.sidebar.warning(travel_note)
 show_scenario_messages("rk_")
 # The stress and history controls act without a Run: after arrival, the link follows every change.
-write_link(SCHEMA, scenario, "rk_", always="rk_link_ready" in ss)
+with stop_on_error():
+    write_link(SCHEMA, scenario, "rk_", always="rk_link_ready" in ss)
 ss["rk_link_ready"] = True
 settings = lab_settings(form, base)
 st.caption(
-    "Other settings (rebalancing rule, pricing volatility, model parameters, hedge option) come "
+    "Other settings (pricing volatility, model parameters, other costs, hedge option) come "
     + ("from your last Hedge Lab run." if "hl_submitted" in ss else
        "from the Hedge Lab's defaults, with every volatility at the market's.")
 )
-refusal = cap_message(settings)
+refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"])
 if refusal:
     st.error(refusal)
     st.stop()
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
 with stop_on_error("Simulation: "):
-    lab = run_lab(dict(settings), book.to_dict(), market_in)
+    lab = run_simulation(dict(settings), book.to_dict(), market_in)
 measures = mc_measures(lab.summary, lab.unhedged_pnl)
-hedge_name = HEDGES[form["strategy"]].split(" (")[0].lower()
+hedge_name = forms.labels("strategy")(form["strategy"]).split(" (")[0].lower()
 
 cols = st.columns(4)
 for i, name in enumerate(("VaR 95%", "ES 95%", "VaR 99%", "ES 99%")):
@@ -188,7 +179,7 @@ st.plotly_chart(
     width="stretch",
 )
 st.caption(
-    f"{form['n_paths']:,} paths of the {MODELS[form['model']]} model, {form['n_steps']} steps to the "
+    f"{form['n_paths']:,} paths of the {forms.labels('model')(form['model'])} model, {form['n_steps']} steps to the "
     f"book's last expiry; the hedge is rebalanced along each path (the Monte Carlo Hedge Lab shows "
     "the distribution and its attribution)."
 )
@@ -201,13 +192,12 @@ _number("spot_points", s2)
 _number("vol_range_pts", s3)
 _number("vol_points", s4)
 _number("stress_days", s5)
-hopt = {k: settings[k] for k in ("strategy", "hopt_kind", "hopt_moneyness_pct", "hopt_tenor_days")}
+hedge = hedge_inputs(settings)
 with stop_on_error("Stress grid: "):
     ds, dv = shock_axes({k: ss["rk_" + k] for k in FIELDS}, market["volatility"])
     grid = run_stress(
         book.to_dict(), {k: float(market[k]) for k in ("spot", "volatility", "rate", "dividend_yield")},
-        tuple(float(x) for x in ds), tuple(float(x) for x in dv), int(ss["rk_stress_days"]),
-        form["strategy"], hopt if form["strategy"] != "delta" else None,
+        tuple(float(x) for x in ds), tuple(float(x) for x in dv), int(ss["rk_stress_days"]), hedge,
     )
 if len(dv) < ss["rk_vol_points"]:
     st.caption("Volatility shocks that would take the volatility below zero are left out.")
@@ -260,15 +250,13 @@ if data.fallback:
     )
 h1, h2 = st.columns(2)
 _number("hist_days", h1)
-h2.selectbox(FIELDS["hist_level_pct"].label, FIELDS["hist_level_pct"].choices, key="rk_hist_level_pct",
-             format_func=lambda x: f"{x:g}%")
+forms.draw(FIELDS["hist_level_pct"], "rk_hist_level_pct", h2, option_labels=lambda x: f"{x:g}%")
 level = ss["rk_hist_level_pct"] / 100.0
 with stop_on_error("Historical VaR: "):
     hist = run_historical(
         book.to_dict(), data.prices,
         {k: float(market[k]) for k in ("spot", "volatility", "rate", "dividend_yield")},
-        int(ss["rk_hist_days"]), level, form["strategy"],
-        hopt if form["strategy"] != "delta" else None,
+        int(ss["rk_hist_days"]), level, hedge,
     )
 tag = f"{ss['rk_hist_level_pct']:g}%"
 m1, m2, m3, m4 = st.columns(4)

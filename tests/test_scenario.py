@@ -9,8 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedgelib.conventions import HedgeLibError
-from ui.hedge_lab import FIELDS, SCHEMA
-from ui.scenario import SCENARIO_FORMAT, ScenarioError, ScenarioSchema
+from hedgelib.scenario import (
+    SCENARIO_FORMAT,
+    ScenarioError,
+    ScenarioSchema,
+    hedge_lab_fields,
+    hedge_lab_schema,
+)
+
+FIELDS = hedge_lab_fields()
+SCHEMA = hedge_lab_schema()
 
 DEMO = ScenarioSchema(
     "demo",
@@ -41,8 +49,8 @@ def _hedge_lab_value(name: str):
     if f.choices is not None:
         return st.sampled_from(f.choices)
     if isinstance(f.default, int):
-        return st.integers(int(f.min), int(f.max))
-    return st.floats(f.min, f.max, allow_nan=False)
+        return st.integers(int(f.low), int(f.high))
+    return st.floats(f.low, f.high, allow_nan=False)
 
 
 hedge_lab_scenarios = st.fixed_dictionaries({name: _hedge_lab_value(name) for name in FIELDS})

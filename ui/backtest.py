@@ -1,24 +1,26 @@
-"""Inputs, cached runner, display shaping and takeaways for the Historical Backtest page.
+"""Cached runner, display shaping and takeaways for the Historical Backtest page.
 
-The page gathers its inputs in a form; this module declares them once (:data:`FIELDS`, in
-trader units: volatility in percent, costs in basis points, tenors in trading days), turns
-them into library objects (book, volatility source, rule, costs), runs
-:func:`hedgelib.backtest.replay` or :func:`hedgelib.backtest.rolling_programme` once per set of
-inputs (cached, bounded, capped) and shapes the result for the charts of
-:mod:`hedgelib.charts.backtest`. It holds no finance of its own: P&L, attribution,
-volatilities and the theory line come from :mod:`hedgelib.backtest`.
+The page's inputs are declared in :mod:`hedgelib.scenario` (:func:`~hedgelib.scenario.
+backtest_fields`, in trader units: volatility in percent, costs in basis points, tenors in
+trading days, dates as ISO text; the strategy, rule and costs from the registries), and the
+library runs them (:func:`hedgelib.scenario.run_backtest`: a
+:func:`~hedgelib.backtest.replay` or a :func:`~hedgelib.backtest.rolling_programme`). This
+module runs that once per set of inputs (cached, bounded, capped) and shapes the result for
+the charts of :mod:`hedgelib.charts.backtest`. It holds no finance of its own: P&L,
+attribution, volatilities and the theory line come from :mod:`hedgelib.backtest`.
 
 Session-state keys (page prefix ``"bt_"``)
 -----------------------------------------
-``bt_<name>`` for every ``name`` in :data:`WIDGETS`
+``bt_<name>`` for every input of :func:`hedgelib.scenario.backtest_fields`
     the form's widgets: ``bt_mode`` (``"rolling"`` or ``"replay"``), ``bt_book_kind``
     (``"preset"`` or ``"current"``), ``bt_preset``, ``bt_side`` (``"sell"``/``"buy"``),
     ``bt_size``, ``bt_width_pct``, ``bt_tenor_days`` (trading days), ``bt_roll``,
     ``bt_roll_days``, ``bt_start``, ``bt_end`` (``datetime.date``), ``bt_vol_kind``
     (``"constant"``, ``"vix"``, ``"realised"``, ``"garch"``), ``bt_const_vol_pct``,
-    ``bt_realised_window``, ``bt_garch_refit``, ``bt_rule``, ``bt_every_n``,
-    ``bt_band_width``, ``bt_ww_risk_aversion``, ``bt_cost_bp``, ``bt_per_trade``,
-    ``bt_rate_pct``, ``bt_div_pct``.
+    ``bt_realised_window``, ``bt_garch_refit``, ``bt_strategy``, ``bt_hopt_*``, ``bt_rule``
+    and its parameters (``bt_every_n``, ``bt_band_width``, ``bt_ww_risk_aversion``, ...),
+    ``bt_costs`` and its parameters (``bt_cost_bp``, ``bt_per_trade``, ...), ``bt_rate_pct``,
+    ``bt_div_pct``.
 ``bt_submitted``
     plain dict of the inputs of the run on show (the last Run, or the defaults). It outlives
     Streamlit's widget cleanup when the user visits another page; the form is restored
@@ -33,20 +35,20 @@ Session-state keys (page prefix ``"bt_"``)
 ``bt_download_trades``
     the CSV download button.
 ``bt_link_problems``, ``bt_note``, ``bt_write_link``, ``bt_upload``, ``bt_download_scenario``
-    the shareable link and scenario files (:mod:`ui.scenario`, :data:`SCHEMA`): query
-    parameters of the link on arrival that could not be read; what the last upload did;
-    write the inputs into the URL on the next run; the uploader; the download button.
+    the shareable link and scenario files (:mod:`ui.scenario`,
+    :func:`hedgelib.scenario.backtest_schema`): query parameters of the link on arrival that
+    could not be read; what the last upload did; write the inputs into the URL on the next
+    run; the uploader; the download button.
 
 The page reads the shared ``"book"`` and ``"market"`` keys (:mod:`ui.state`) for the
 "current book" choice, and the shared ``"source"`` / ``"source_csv"`` / ``"source_yahoo"``
-keys through the source picker. It writes them only through the picker, or when a link or
-scenario file carries a bundled series and window, a current book or a spot.
+keys (:mod:`ui.sources`). It writes them only through the picker, or when a link or scenario
+file carries a bundled series and window, a current book or a spot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -56,57 +58,32 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from hedgelib.backtest import (
-    ConstantVol,
-    GarchVol,
-    ImpliedVolSeries,
-    RealisedVol,
-    Replay,
-    RollingResult,
-    replay,
-    rolling_programme,
-)
-from hedgelib.book import PRESETS, Book, OptionLeg, preset_book
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from hedgelib.hedging import AnyOf, DeltaBand, EveryNSteps, TransactionCosts, WhalleyWilmott
-from hedgelib.market.history import BUNDLED, PriceHistory
-from ui.fields import Field
-from ui.scenario import ScenarioSchema
-from ui.source_picker import (
+from hedgelib.backtest import RealisedVol, Replay, RollingResult
+from hedgelib.book import Book
+from hedgelib.conventions import HedgeLibError
+from hedgelib.market.history import PriceHistory
+from hedgelib.scenario import backtest_fields
+from hedgelib.scenario import run_backtest as run_scenario
+from ui.sources import (
     SourceChoice,
     default_source,
-    get_source,
     history_from_description,
-    load_bundled_cached,
-    set_source,
+    parse_date,
+    source_scenario,
 )
-from ui.state import DEFAULT_MARKET
+from ui.widgets import progress_bar
 
 __all__ = [
-    "BOOK_KINDS",
     "CACHE_ENTRIES",
-    "FIELDS",
     "MAX_GARCH_TRADES",
     "MAX_TRADES",
-    "MODES",
-    "ROLLS",
-    "RULES",
-    "SCHEMA",
-    "SIDES",
     "VIX_TICKERS",
-    "VOL_SOURCES",
-    "WIDGETS",
     "BacktestView",
     "attribution_terms",
     "book_phrase",
-    "build_costs",
-    "build_rule",
-    "build_volatility",
     "cap_message",
     "count_entries",
-    "dates_signature",
     "default_dates",
-    "moneyness_book",
     "real_history",
     "replay_takeaway",
     "replay_trades_table",
@@ -118,8 +95,6 @@ __all__ = [
     "scenario_of",
     "settings_from_scenario",
     "source_is_sp500",
-    "apply_source",
-    "source_scenario",
     "theory_note",
     "trades_csv",
 ]
@@ -133,162 +108,9 @@ MAX_GARCH_TRADES = 120
 #: Tickers whose implied volatility the VIX is (the index, its ETF and futures).
 VIX_TICKERS = frozenset({"^GSPC", "^SPX", "SPY", "ES=F"})
 
-MODES: dict[str, str] = {
-    "rolling": "Rolling programme (repeat the trade)",
-    "replay": "Single replay (one trade)",
-}
-BOOK_KINDS: dict[str, str] = {
-    "preset": "A preset strategy (strikes as % of the entry spot)",
-    "current": "The current book (Option Book page)",
-}
-SIDES: dict[str, str] = {"sell": "Sell", "buy": "Buy"}
-ROLLS: dict[str, str] = {
-    "monthly": "Monthly (first close of each month)",
-    "weekly": "Weekly (first close of each week)",
-    "quarterly": "Quarterly (first close of each quarter)",
-    "days": "Every N trading days",
-}
-VOL_SOURCES: dict[str, str] = {
-    "vix": "Implied: the VIX (S&P 500, 2014-2018)",
-    "constant": "Constant",
-    "realised": "Trailing realised volatility",
-    "garch": "GARCH(1,1) forecast",
-}
-RULES: dict[str, str] = {
-    "every": "Every N trading days",
-    "band": "Delta band",
-    "ww": "Whalley-Wilmott band",
-    "anyof": "Every N days or delta band",
-}
-
-
-FIELDS: dict[str, Field] = {
-    "mode": Field("rolling", "Mode", choices=tuple(MODES),
-                  help="One trade hedged from a start date to its expiry, or the same trade "
-                       "entered again and again over a period."),
-    "book_kind": Field("preset", "Book", choices=tuple(BOOK_KINDS),
-                       help="A preset built at the money on each entry date, or the book of the "
-                            "Option Book page with its strikes rescaled to the entry spot."),
-    "preset": Field("straddle", "Strategy", choices=tuple(PRESETS)),
-    "side": Field("sell", "Side", choices=tuple(SIDES),
-                  help="Sell: you receive the premium and are short the options (short "
-                       "volatility). Buy: the other side."),
-    "size": Field(1.0, "Size (options per leg)", min=0.01, max=1e6, step=1.0),
-    "width_pct": Field(10.0, "Strike width (% of spot)", min=0.5, max=49.5, step=0.5,
-                       help="Distance of the wings from the money for strangles, spreads, "
-                            "butterflies, collars."),
-    "tenor_days": Field(21, "Tenor (trading days)", min=1, max=2520, step=1,
-                        help="Life of each trade: 21 is one month, 63 a quarter (252 a year)."),
-    "roll": Field("monthly", "Enter", choices=tuple(ROLLS),
-                  help="When a rolling programme enters a new trade."),
-    "roll_days": Field(21, "N (trading days between entries)", min=1, max=2520, step=1),
-    "start": Field(dt.date(2018, 1, 1), "Start (first entry)"),
-    "end": Field(dt.date(2018, 12, 31), "End (last entry)",
-                 help="Rolling programme only: entries lie between start and end; each trade "
-                      "then runs to its expiry."),
-    "vol_kind": Field("vix", "Volatility source", choices=tuple(VOL_SOURCES),
-                      help="The volatility of the premium and of the deltas on each date, "
-                           "knowing only what was known that day."),
-    "const_vol_pct": Field(20.0, "Constant volatility (%)", min=0.1, max=300.0, step=1.0),
-    "realised_window": Field(21, "Realised window (trading days)", min=2, max=1000, step=1,
-                             help="Trailing returns in the realised-volatility estimate; the "
-                                  "data must hold that many closes before the start."),
-    "garch_refit": Field(21, "GARCH refit every (trading days)", min=1, max=252, step=1,
-                         help="Refit by maximum likelihood this often; the variance is rolled "
-                              "forward daily in between. Needs 250 returns before the start."),
-    "rule": Field("every", "Rebalancing rule", choices=tuple(RULES)),
-    "every_n": Field(1, "Every N trading days", min=1, max=252, step=1),
-    "band_width": Field(0.10, "Band half-width (shares of delta)", min=0.0, max=1e6, step=0.05,
-                        help="Trade when the hedge is off target by more than this many shares."),
-    "ww_risk_aversion": Field(1.0, "Whalley-Wilmott risk aversion", min=0.0, max=1e6, step=0.5,
-                              help="Higher: a narrower band, more trading. Needs a proportional cost."),
-    "cost_bp": Field(1.0, "Proportional cost (bp of notional)", min=0.0, max=10_000.0, step=0.5,
-                     help="One-way cost of a stock trade in basis points of |shares| x price."),
-    "per_trade": Field(0.0, "Fixed cost per rebalance (currency)", min=0.0, max=1e6, step=0.1),
-    "rate_pct": Field(0.0, "Rate (%)", min=-10.0, max=50.0, step=0.25,
-                      help="Continuously compounded; cash earns it."),
-    "div_pct": Field(0.0, "Dividend yield (%)", min=-10.0, max=50.0, step=0.25,
-                     help="Continuously compounded; stock held earns it."),
-}
-WIDGETS: tuple[str, ...] = tuple(FIELDS)
-
 
 # --------------------------------------------------------------------------------------------
 # scenarios: the form, the bundled series and its window, and the current book travel together
-
-_DEFAULT_HISTORY = default_source()["history"]
-#: Inputs that say which real data a scenario runs on. Only bundled series travel: an uploaded
-#: CSV file or a Yahoo download is not there when someone else opens the link.
-SOURCE_DEFAULTS: dict[str, Any] = {
-    "source": _DEFAULT_HISTORY["key"],
-    "source_start": _DEFAULT_HISTORY["start"],
-    "source_end": _DEFAULT_HISTORY["end"],
-}
-_BOOK_DEFAULTS: dict[str, Any] = {"book": {}, "spot": float(DEFAULT_MARKET["spot"])}
-SCHEMA = ScenarioSchema(
-    page="historical_backtest",
-    # Dates travel as ISO text ("2018-01-01"); settings_from_scenario turns them back.
-    defaults={**{k: f.default.isoformat() if isinstance(f.default, dt.date) else f.default
-                 for k, f in FIELDS.items()}, **SOURCE_DEFAULTS, **_BOOK_DEFAULTS},
-    choices={**{k: f.choices for k, f in FIELDS.items() if f.choices is not None},
-             "source": tuple(BUNDLED)},
-    bounds={**{k: (f.min, f.max) for k, f in FIELDS.items() if f.min is not None or f.max is not None},
-            "spot": (0.0, None)},
-)
-
-
-def source_scenario(description: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The scenario inputs naming the data source, and a note when the source cannot travel.
-
-    A bundled series travels with its window; any other source (a CSV upload, a Yahoo
-    download, a simulated model) is replaced by the default bundled series, and the note
-    says so.
-    """
-    h = description.get("history", {})
-    if description.get("kind") == "bundled" and h.get("key") in BUNDLED:
-        lo, hi = _edges(h["key"])
-        return {"source": h["key"], "source_start": h.get("start") or lo,
-                "source_end": h.get("end") or hi}, None
-    what = {"csv": "an uploaded CSV file", "yahoo": "a Yahoo Finance download",
-            "model": "a simulated model"}.get(str(description.get("kind")), "this source")
-    return dict(SOURCE_DEFAULTS), (
-        f"The data in use, {what}, cannot travel in a link or a scenario file: they carry the "
-        f"default bundled series ({BUNDLED[SOURCE_DEFAULTS['source']].name}, "
-        f"{SOURCE_DEFAULTS['source_start']} to {SOURCE_DEFAULTS['source_end']}) instead."
-    )
-
-
-def _edges(key: str) -> tuple[str, str]:
-    full = load_bundled_cached(key)
-    return full.first_date.date().isoformat(), full.last_date.date().isoformat()
-
-
-def _iso_date(name: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise HedgeLibError(f"{name}: must be a date like 2018-01-31, got {text!r}") from None
-
-
-def apply_source(scenario: Mapping[str, Any], state: MutableMapping[str, Any], prefix: str) -> None:
-    """Make the scenario's bundled series and window the shared source in use.
-
-    The window is clamped to the data (as the picker would), and the picker's widgets under
-    ``prefix`` are dropped so that it redraws from the new source. Raises ``HedgeLibError``
-    for a date that does not parse or a window outside the data.
-    """
-    key = scenario["source"]
-    lo, hi = _edges(key)
-    start = _iso_date("source_start", scenario["source_start"]).isoformat()
-    end = _iso_date("source_end", scenario["source_end"]).isoformat()
-    start, end = min(max(start, lo), hi), min(max(end, lo), hi)  # ISO text sorts as dates
-    load_bundled_cached(key).between(start, end)  # refuses an empty window, naming it
-    desc = get_source(state)
-    desc["kind"] = "bundled"
-    desc["history"].update(kind="bundled", key=key, start=start, end=end)
-    set_source(desc, state)
-    for name in [k for k in state if str(k).startswith(prefix + "src_")]:
-        del state[name]
 
 
 def scenario_of(settings: Mapping[str, Any], description: Mapping[str, Any],
@@ -313,18 +135,20 @@ def settings_from_scenario(scenario: Mapping[str, Any]) -> tuple[dict[str, Any],
 
     Examples
     --------
-    >>> settings, problems = settings_from_scenario({**SCHEMA.defaults, "end": "2017-13-01"})
+    >>> from hedgelib.scenario import backtest_schema
+    >>> settings, problems = settings_from_scenario({**backtest_schema().defaults, "end": "2017-13-01"})
     >>> settings["start"], settings["end"], problems
     (datetime.date(2018, 1, 1), datetime.date(2018, 12, 31), ["end: must be a date like 2018-01-31, got '2017-13-01'"])
     """
-    out = {k: scenario[k] for k in WIDGETS}
+    fields = backtest_fields()
+    out = {k: scenario[k] for k in fields}
     problems = []
     for name in ("start", "end"):
         try:
-            out[name] = _iso_date(name, out[name])
+            out[name] = parse_date(name, out[name])
         except HedgeLibError as exc:
             problems.append(str(exc))
-            out[name] = FIELDS[name].default
+            out[name] = parse_date(name, fields[name].default)
     return out, problems
 
 
@@ -358,11 +182,6 @@ def real_history(
     return full, window, note
 
 
-def dates_signature(choice: SourceChoice) -> str:
-    """A key for the real data in use: when it changes, the page moves its dates."""
-    return json.dumps(choice.description.get("history", {}), sort_keys=True, default=str)
-
-
 def default_dates(window: PriceHistory) -> tuple[dt.date, dt.date]:
     """The last year of the chosen window (all of it when shorter): first and last entry."""
     end = window.last_date
@@ -379,65 +198,7 @@ def source_is_sp500(choice: SourceChoice) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# inputs -> library objects
-
-
-def build_volatility(settings: Mapping[str, Any]) -> Any:
-    """The volatility source of the form."""
-    kind = settings["vol_kind"]
-    if kind == "constant":
-        return ConstantVol(settings["const_vol_pct"] / 100.0)
-    if kind == "vix":
-        return ImpliedVolSeries()
-    if kind == "realised":
-        return RealisedVol(int(settings["realised_window"]))
-    if kind == "garch":
-        return GarchVol(refit_every=int(settings["garch_refit"]))
-    raise HedgeLibError(f"volatility source must be one of {', '.join(VOL_SOURCES)}, got {kind!r}")
-
-
-def build_rule(settings: Mapping[str, Any]) -> Any:
-    """The rebalancing rule of the form (one step is one trading day)."""
-    name = settings["rule"]
-    if name == "every":
-        return EveryNSteps(int(settings["every_n"]))
-    if name == "band":
-        return DeltaBand(settings["band_width"])
-    if name == "ww":
-        return WhalleyWilmott(settings["ww_risk_aversion"])
-    if name == "anyof":
-        return AnyOf(EveryNSteps(int(settings["every_n"])), DeltaBand(settings["band_width"]))
-    raise HedgeLibError(f"rule must be one of {', '.join(RULES)}, got {name!r}")
-
-
-def build_costs(settings: Mapping[str, Any]) -> TransactionCosts:
-    """The cost model of the form (basis points converted to a fraction)."""
-    return TransactionCosts(proportional=settings["cost_bp"] / 1e4, per_trade=settings["per_trade"])
-
-
-def moneyness_book(book: Book, reference_spot: float) -> Book:
-    """``book`` with each strike divided by ``reference_spot``: strikes as fractions of spot.
-
-    The Option Book page prices its book at its own spot; dividing by it keeps the shape
-    (a 90% put stays a 90% put) when the trade is entered at a historical price.
-    """
-    if not (math.isfinite(reference_spot) and reference_spot > 0):
-        raise HedgeLibError(f"spot of the Option Book page must be positive, got {reference_spot!r}")
-    if not book.legs:
-        raise HedgeLibError("the current book must hold at least one option leg, got none")
-    legs = [OptionLeg(g.kind, g.strike / reference_spot, g.expiry, g.quantity) for g in book.legs]
-    return Book(legs, book.stock)
-
-
-def _signed_size(settings: Mapping[str, Any]) -> float:
-    return float(settings["size"]) * (-1.0 if settings["side"] == "sell" else 1.0)
-
-
-def _entry_close(prices: pd.Series, start: Any) -> float:
-    # The replay enters at the first close on or after start; past the data the library
-    # refuses start, so any price will do for the book built here.
-    i = int(prices.index.searchsorted(pd.Timestamp(start), side="left"))
-    return float(prices.iloc[min(i, len(prices) - 1)])
+# the run
 
 
 def count_entries(index: pd.DatetimeIndex, settings: Mapping[str, Any]) -> int:
@@ -480,13 +241,13 @@ def run_backtest(
     Parameters
     ----------
     settings : dict
-        The form's inputs (:data:`WIDGETS`, trader units).
+        The form's inputs (trader units).
     prices : pandas.Series
         Closes on dates, named after the instrument: the whole series, not just the
         window, so trailing estimates can look back.
     book_template : dict, optional
         ``Book.to_dict()`` of a book whose strikes are fractions of the entry spot
-        (:func:`moneyness_book`); None uses the preset of the form.
+        (:func:`hedgelib.scenario.moneyness_book`); None uses the preset of the form.
 
     Returns
     -------
@@ -501,47 +262,13 @@ def run_backtest(
 
     Notes
     -----
-    A programme draws its own progress bar (the library calls back after each trade). The
-    bar is created here, inside the cached function, because Streamlit replays a cached
-    function's elements on a cache hit and cannot replay calls on a block created outside.
+    A programme draws its own progress bar (the library calls back after each trade).
     """
-    tenor = int(settings["tenor_days"]) / TRADING_DAYS_PER_YEAR
-    width = settings["width_pct"] / 100.0
-    common = {
-        "volatility": build_volatility(settings),
-        "rate": settings["rate_pct"] / 100.0,
-        "dividend_yield": settings["div_pct"] / 100.0,
-        "rule": build_rule(settings),
-        "costs": build_costs(settings),
-    }
     template = None if book_template is None else Book.from_dict(book_template)
-    if settings["mode"] == "rolling":
-        roll = int(settings["roll_days"]) if settings["roll"] == "days" else settings["roll"]
-        book: Any = settings["preset"] if template is None else template
-        sizing = {"tenor": tenor, "quantity": _signed_size(settings), "width": width} if template is None else {}
-        bar = st.progress(0.0, text="Hedging the programme's trades...")
-
-        def progress(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"Hedging trade {done} of {total}")
-
-        try:
-            return rolling_programme(
-                prices, book, start=settings["start"], end=settings["end"], roll=roll,
-                progress=progress, **sizing, **common,
-            )
-        finally:
-            bar.empty()
-    if settings["mode"] != "replay":
-        raise HedgeLibError(f"mode must be one of {', '.join(MODES)}, got {settings['mode']!r}")
-    spot = _entry_close(prices, settings["start"])
-    if template is None:
-        book = preset_book(settings["preset"], spot, tenor, width=width, quantity=float(settings["size"]))
-        if settings["side"] == "sell":
-            book = book.scaled(-1.0)
-    else:
-        legs = [OptionLeg(g.kind, g.strike * spot, g.expiry, g.quantity) for g in template.legs]
-        book = Book(legs, template.stock)
-    return replay(prices, book, start=settings["start"], **common)
+    with progress_bar(settings["mode"] == "rolling", "Hedging the programme's trades...") as bar:
+        progress = None if bar is None else (
+            lambda done, total: bar(done, total, f"Hedging trade {done} of {total}"))
+        return run_scenario(settings, prices, template=template, progress=progress)
 
 
 # --------------------------------------------------------------------------------------------
@@ -666,7 +393,8 @@ def replay_trades_table(rp: Replay) -> pd.DataFrame:
     out = rp.trades.copy()
     out["date"] = pd.DatetimeIndex(out["date"]).date
     return out.rename(columns={"shares": "shares traded", "position": "shares held after",
-                               "notional": "notional (signed)"})
+                               "notional": "notional (signed)", "options": "options traded",
+                               "option_price": "option price", "option_position": "options held after"})
 
 
 def trades_csv(result: Replay | RollingResult) -> str:
@@ -714,7 +442,8 @@ def rolling_takeaway(settings: Mapping[str, Any], rr: RollingResult, name: str) 
     ...                   "pnl": [30.0, -80.0], "unhedged_pnl": [40.0, -10.0],
     ...                   "implied_vol": [0.10, 0.15], "realised_vol": [0.07, 0.27]})
     >>> rr = RollingResult(t, pd.Series(dtype=float), (), (), "VIX / 100")
-    >>> s = {**{k: f.default for k, f in FIELDS.items()}}
+    >>> from hedgelib.scenario import backtest_fields
+    >>> s = {k: f.default for k, f in backtest_fields().items()}
     >>> rolling_takeaway(s, rr, "S&P 500")
     'Takeaway: 2 monthly short straddles on S&P 500 hedged at VIX / 100 lost 50.0 points in all (1 of 2 made money; unhedged they would have made 30.0 points). The worst, February 2018, lost 80.0 when realised volatility ran at 1.8x implied (27% against 15%).'
     """

@@ -2,10 +2,11 @@
 
 A :class:`Preset` is data: a title, a one-paragraph teaching blurb (what to look for), the
 page it opens, the shared book and market it sets (:mod:`ui.state`), and the page's inputs
-as a plain dict in that page's own vocabulary (the keys of the page's ``FIELDS``, in trader
-units; inputs left out keep the page's defaults). :func:`preset_settings` checks a preset
-against its page's schema (names, types, choices, bounds, the page's caps and the library's
-own checks), so a renamed input breaks a test rather than the app.
+as a plain dict in that page's own vocabulary (the input names of the page's scenario,
+:mod:`hedgelib.scenario`, in trader units; inputs left out keep the page's defaults).
+:func:`preset_settings` checks a preset against its page's schema (names, types, choices,
+bounds, the page's caps and the library's own checks), so a renamed input breaks a test
+rather than the app.
 
 :func:`apply_preset` writes a preset into session state through the keys each page already
 restores itself from (no page needs a hook):
@@ -17,17 +18,17 @@ restores itself from (no page needs a hook):
   (the bundled S&P 500); and ``bt_dates_for``, the source signature the page moves its dates
   for, so that it keeps the preset's dates. The picker's ``bt_src_*`` widgets are dropped so
   that they start again from the source.
-- Rule Comparison: ``rc_submitted`` (set-ups included), the ``rc_<input>`` keys and the
-  set-ups table, as the page's own scenario loader does.
+- Rule Comparison: ``rc_submitted`` (set-ups included) and the ``rc_<input>`` keys; the
+  editor's state is dropped, so the page starts its set-ups table from the preset's.
 
-The target pages are imported lazily: the home page does not pay for them, and a page that
-is not in the app leaves the other presets working.
+Everything a preset needs of its page is in the library (:mod:`hedgelib.scenario`: the
+schemas and the builders) or in the shared modules (:mod:`ui.errors` for the caps,
+:mod:`ui.sources` for the data source): no page module is imported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import math
 import re
 from collections.abc import Mapping, MutableMapping
@@ -38,6 +39,21 @@ import streamlit as st
 
 from hedgelib.book import Book, OptionLeg
 from hedgelib.conventions import HedgeLibError
+from hedgelib.scenario import (
+    Market,
+    backtest_fields,
+    backtest_keywords,
+    backtest_schema,
+    default_book,
+    hedge_lab_fields,
+    hedge_lab_schema,
+    hedge_lab_simulation,
+    rule_comparison_fields,
+    rule_comparison_schema,
+    setup_rows,
+)
+from ui.errors import comparison_refusal, path_steps_refusal
+from ui.sources import dates_signature, get_source, parse_date, set_source
 from ui.state import DEFAULT_MARKET, set_book, set_market
 
 __all__ = [
@@ -55,11 +71,11 @@ __all__ = [
 HEDGE_LAB_PAGE = "pages/3_Hedge_Lab.py"
 BACKTEST_PAGE = "pages/4_Historical_Backtest.py"
 RULE_COMPARISON_PAGE = "pages/5_Rule_Comparison.py"
-#: Pages a preset may open, with the ``ui`` module that declares each page's inputs.
+#: Pages a preset may open, with the widget prefix of each.
 TARGET_PAGES: dict[str, str] = {
-    HEDGE_LAB_PAGE: "ui.hedge_lab",
-    BACKTEST_PAGE: "ui.backtest",
-    RULE_COMPARISON_PAGE: "ui.rule_comparison",
+    HEDGE_LAB_PAGE: "hl_",
+    BACKTEST_PAGE: "bt_",
+    RULE_COMPARISON_PAGE: "rc_",
 }
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -103,7 +119,7 @@ class Preset:
         ``dividend_yield``, ``valuation_time``; decimals), or None to leave them alone.
     source : mapping or None
         The real-data part (``"history"``) of the shared source description
-        (:func:`ui.source_picker.default_source`), for pages that replay history.
+        (:func:`ui.sources.default_source`), for pages that replay history.
 
     Raises
     ------
@@ -146,86 +162,51 @@ class Preset:
 # checking inputs against a page
 
 
-def _module(page: str) -> Any:
-    return importlib.import_module(TARGET_PAGES[page])
-
-
-def _coerce_field(name: str, f: Any, value: Any) -> Any:
-    """``value`` as the type of a backtest ``Field`` default, within its choices and bounds."""
-    kind = type(f.default)
-    bad = HedgeLibError(f"{name}: must be like {f.default!r} ({kind.__name__}), got {value!r}")
-    if kind is dt.date:
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                raise bad from None
-        elif isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise bad
-    elif kind is bool:
-        if not isinstance(value, bool):
-            raise bad
-    elif kind is int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
-            raise bad
-        value = int(value)
-    elif kind is float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise bad
-        value = float(value)
-    elif not isinstance(value, kind):
-        raise bad
-    if f.choices is not None and value not in f.choices:
-        raise HedgeLibError(f"{name}: must be one of {', '.join(map(repr, f.choices))}, got {value!r}")
-    if (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
-        raise HedgeLibError(f"{name}: must lie in [{f.min}, {f.max}], got {value!r}")
-    return value
+def _check_names(inputs: Mapping[str, Any], fields: Mapping[str, Any], page: str,
+                 allowed: tuple[str, ...] = ()) -> None:
+    # The book and the market travel in the preset's own fields, once.
+    extra = set(inputs) - set(fields) - set(allowed)
+    if extra:
+        raise HedgeLibError(f"not inputs of the {page} form: {sorted(extra)}; its inputs are: "
+                            f"{', '.join(fields)}")
 
 
 def _hedge_lab_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    m = _module(HEDGE_LAB_PAGE)
-    extra = set(inputs) - set(m.WIDGETS)
-    if extra:
-        # The book and the market travel in the preset's own fields, once.
-        raise HedgeLibError(f"not inputs of the Hedge Lab form: {sorted(extra)}")
-    full = m.SCHEMA.complete(dict(inputs))
-    settings = {k: full[k] for k in m.WIDGETS}
-    refusal = m.cap_message(settings)
+    fields = hedge_lab_fields()
+    _check_names(inputs, fields, "Hedge Lab")
+    full = hedge_lab_schema().complete(dict(inputs))
+    settings = {k: full[k] for k in fields}
+    refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"])
     if refusal:
         raise HedgeLibError(refusal)
-    m.build_model(settings, 0.0)
-    m.build_rule(settings)
-    m.build_costs(settings)
-    m.build_hedge_option(settings)
+    # The library's own checks of the model and the hedge (any book and market will do).
+    spot = DEFAULT_MARKET["spot"]
+    hedge_lab_simulation(settings, book=default_book(spot), market=Market(spot, 0.0, 0.0))
     return settings
 
 
 def _backtest_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    m = _module(BACKTEST_PAGE)
-    unknown = set(inputs) - set(m.FIELDS)
-    if unknown:
-        raise HedgeLibError(f"not inputs of the Historical Backtest form: {sorted(unknown)}; "
-                            f"its inputs are: {', '.join(m.WIDGETS)}")
-    settings = {k: f.default for k, f in m.FIELDS.items()}
-    for name, value in inputs.items():
-        settings[name] = _coerce_field(name, m.FIELDS[name], value)
+    fields = backtest_fields()
+    _check_names(inputs, fields, "Historical Backtest")
+    # Dates travel as ISO text in scenarios; presets may give datetime.date.
+    text = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in inputs.items()}
+    full = backtest_schema().complete(text)
+    settings = {k: full[k] for k in fields}
+    for name in ("start", "end"):
+        settings[name] = parse_date(name, settings[name])
     if settings["mode"] == "rolling" and settings["end"] < settings["start"]:
         raise HedgeLibError(f"end ({settings['end']}) must not be before start ({settings['start']})")
-    m.build_volatility(settings)
-    m.build_rule(settings)
-    m.build_costs(settings)
+    backtest_keywords(settings)
     return settings
 
 
 def _rule_comparison_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    m = _module(RULE_COMPARISON_PAGE)
-    extra = set(inputs) - set(m.WIDGETS) - {"setups"}
-    if extra:
-        raise HedgeLibError(f"not inputs of the Rule Comparison form: {sorted(extra)}")
-    full = m.SCHEMA.complete(dict(inputs))
-    settings = {k: full[k] for k in m.WIDGETS}
-    settings["setups"] = {"rows": m.setups_from_frame(full["setups"].get("rows"), int(settings["n_steps"]))}
-    refusal = m.cap_message(settings)  # validates the frontier grid too
+    fields = rule_comparison_fields()
+    _check_names(inputs, fields, "Rule Comparison", ("setups",))
+    full = rule_comparison_schema().complete(dict(inputs))
+    settings = {k: full[k] for k in fields}
+    settings["setups"] = {"rows": setup_rows(full["setups"].get("rows"))}
+    refusal = comparison_refusal(settings)  # validates the frontier grid too
     if refusal:
         raise HedgeLibError(refusal)
     return settings
@@ -266,19 +247,23 @@ def _state(state: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
     return st.session_state if state is None else state
 
 
-def _apply_hedge_lab(ss: MutableMapping[str, Any], settings: dict[str, Any], preset: Preset) -> None:
+def _apply_page(ss: MutableMapping[str, Any], prefix: str, settings: Mapping[str, Any]) -> None:
+    """The page's widgets and its submitted inputs, as the page's own scenario loader sets
+    them; the page runs the submitted inputs on arrival and writes them into the link."""
     for key, value in settings.items():
-        ss["hl_" + key] = value
-    ss["hl_submitted"] = dict(settings)
-    ss["hl_write_link"] = True
-    ss["hl_link_problems"] = []
-    ss.pop("hl_note", None)
+        if key != "setups":
+            ss[prefix + key] = value
+    ss[prefix + "submitted"] = dict(settings)
+    ss[prefix + "write_link"] = True
+    ss[prefix + "link_problems"] = []
+    ss.pop(prefix + "note", None)
+
+
+def _apply_hedge_lab(ss: MutableMapping[str, Any], settings: dict[str, Any], preset: Preset) -> None:
+    _apply_page(ss, "hl_", settings)
 
 
 def _apply_backtest(ss: MutableMapping[str, Any], settings: dict[str, Any], preset: Preset) -> None:
-    from ui.backtest import dates_signature
-    from ui.source_picker import SourceChoice, get_source, set_source
-
     desc = get_source(ss)
     if preset.source is not None:
         desc["kind"] = preset.source["kind"]
@@ -288,23 +273,14 @@ def _apply_backtest(ss: MutableMapping[str, Any], settings: dict[str, Any], pres
             del ss[key]  # the picker restores its widgets from the new source
     # The page moves its dates to the data's last year when the source signature changes:
     # record the signature of the source in use so that the preset's dates stay.
-    ss["bt_dates_for"] = dates_signature(SourceChoice(description=desc, label=""))
-    for key, value in settings.items():
-        ss["bt_" + key] = value
-    ss["bt_submitted"] = dict(settings)
+    ss["bt_dates_for"] = dates_signature(desc)
+    _apply_page(ss, "bt_", settings)
 
 
 def _apply_rule_comparison(ss: MutableMapping[str, Any], settings: dict[str, Any], preset: Preset) -> None:
-    from ui.rule_comparison import WIDGETS, setups_frame
-
-    for key in WIDGETS:
-        ss["rc_" + key] = settings[key]
-    ss["rc_submitted"] = {**settings, "setups": {"rows": [dict(r) for r in settings["setups"]["rows"]]}}
-    ss["rc_setups_table"] = setups_frame(settings["setups"]["rows"])
+    rows = [dict(r) for r in settings["setups"]["rows"]]
+    _apply_page(ss, "rc_", {**settings, "setups": {"rows": rows}})
     ss.pop("rc_setups_editor", None)  # its edits referred to the old table
-    ss["rc_write_link"] = True
-    ss["rc_link_problems"] = []
-    ss.pop("rc_note", None)
 
 
 _APPLY = {
@@ -351,6 +327,14 @@ _SHORT_ATM_CALL = _book(("call", 100.0, _QUARTER, -1.0))
 _MARKET_100 = {"spot": 100.0, "volatility": 0.20, "rate": 0.03, "dividend_yield": 0.0,
                "valuation_time": 0.0}
 
+
+def _delta_hedge(**changes: Any) -> dict[str, Any]:
+    """Hedge Lab inputs of the lessons: a daily delta hedge at 20% on GBM at 20%, no costs,
+    10,000 paths; spelled out in full, so that a lesson does not move with the defaults."""
+    return {"model": "GBM", "drift_pct": 5.0, "vol_pct": 20.0, "strategy": "delta",
+            "rule": "every_n_steps", "every_n": 1, "n_steps": 63, "hedge_vol_pct": 20.0,
+            "pricing_vol_pct": 20.0, "cost_bp": 0.0, "n_paths": 10_000, "seed": 42, **changes}
+
 PRESETS: tuple[Preset, ...] = (
     Preset(
         key="hull_textbook",
@@ -368,9 +352,7 @@ PRESETS: tuple[Preset, ...] = (
         book=_book(("call", 50.0, 20 / 52, -1.0)),
         market={"spot": 49.0, "volatility": 0.20, "rate": 0.05, "dividend_yield": 0.0,
                 "valuation_time": 0.0},
-        inputs={"model": "GBM", "drift_pct": 13.0, "vol_pct": 20.0, "strategy": "delta",
-                "rule": "every", "every_n": 5, "n_steps": 100, "hedge_vol_pct": 20.0,
-                "pricing_vol_pct": 20.0, "cost_bp": 0.0, "n_paths": 10_000, "seed": 42},
+        inputs=_delta_hedge(drift_pct=13.0, every_n=5, n_steps=100),
     ),
     Preset(
         key="gamma_scalping",
@@ -386,9 +368,7 @@ PRESETS: tuple[Preset, ...] = (
         page=HEDGE_LAB_PAGE,
         book=_book(("call", 100.0, _QUARTER, 1.0), ("put", 100.0, _QUARTER, 1.0)),
         market=_MARKET_100,
-        inputs={"model": "GBM", "drift_pct": 5.0, "vol_pct": 30.0, "strategy": "delta",
-                "rule": "every", "every_n": 1, "n_steps": 63, "hedge_vol_pct": 20.0,
-                "pricing_vol_pct": 20.0, "cost_bp": 0.0, "n_paths": 10_000, "seed": 42},
+        inputs=_delta_hedge(vol_pct=30.0),
     ),
     Preset(
         key="short_vol_2018",
@@ -406,7 +386,7 @@ PRESETS: tuple[Preset, ...] = (
                 "start": "2014-01-01", "end": "2018-12-31"},
         inputs={"mode": "rolling", "book_kind": "preset", "preset": "straddle", "side": "sell",
                 "size": 1.0, "tenor_days": 21, "roll": "monthly", "start": "2017-06-01",
-                "end": "2018-06-29", "vol_kind": "vix", "rule": "every", "every_n": 1,
+                "end": "2018-06-29", "vol_kind": "vix", "rule": "every_n_steps", "every_n": 1,
                 "cost_bp": 1.0, "rate_pct": 0.0, "div_pct": 0.0},
     ),
     Preset(
@@ -428,14 +408,14 @@ PRESETS: tuple[Preset, ...] = (
             "model": "GBM", "drift_pct": 5.0, "vol_pct": 20.0, "pricing_vol_pct": 20.0,
             "n_steps": 63, "n_paths": 5_000, "seed": 42,
             "setups": {"rows": [
-                {"name": "daily", "strategy": "delta", "rule": "every", "parameter": 1.0,
+                {"name": "daily", "strategy": "delta", "rule": "every_n_steps", "every_n": 1,
                  "hedge_vol_pct": 20.0, "cost_bp": 20.0},
-                {"name": "weekly", "strategy": "delta", "rule": "every", "parameter": 5.0,
+                {"name": "weekly", "strategy": "delta", "rule": "every_n_steps", "every_n": 5,
                  "hedge_vol_pct": 20.0, "cost_bp": 20.0},
-                {"name": "band 0.1", "strategy": "delta", "rule": "band", "parameter": 0.1,
+                {"name": "band 0.1", "strategy": "delta", "rule": "delta_band", "band_width": 0.1,
                  "hedge_vol_pct": 20.0, "cost_bp": 20.0},
-                {"name": "Whalley-Wilmott 1", "strategy": "delta", "rule": "ww", "parameter": 1.0,
-                 "hedge_vol_pct": 20.0, "cost_bp": 20.0},
+                {"name": "Whalley-Wilmott 1", "strategy": "delta", "rule": "whalley_wilmott",
+                 "ww_risk_aversion": 1.0, "hedge_vol_pct": 20.0, "cost_bp": 20.0},
             ]},
         },
     ),
@@ -453,9 +433,7 @@ PRESETS: tuple[Preset, ...] = (
         page=HEDGE_LAB_PAGE,
         book=_SHORT_ATM_CALL,
         market=_MARKET_100,
-        inputs={"model": "GBM", "drift_pct": 5.0, "vol_pct": 30.0, "strategy": "delta",
-                "rule": "every", "every_n": 1, "n_steps": 63, "hedge_vol_pct": 20.0,
-                "pricing_vol_pct": 20.0, "cost_bp": 0.0, "n_paths": 10_000, "seed": 42},
+        inputs=_delta_hedge(vol_pct=30.0),
     ),
     Preset(
         key="jumps",
@@ -471,9 +449,7 @@ PRESETS: tuple[Preset, ...] = (
         page=HEDGE_LAB_PAGE,
         book=_SHORT_ATM_CALL,
         market=_MARKET_100,
-        inputs={"model": "Merton", "drift_pct": 5.0, "vol_pct": 20.0, "merton_intensity": 1.0,
-                "merton_jump_mean_pct": -10.0, "merton_jump_std_pct": 5.0, "strategy": "delta",
-                "rule": "every", "every_n": 1, "n_steps": 63, "hedge_vol_pct": 23.0,
-                "pricing_vol_pct": 23.0, "cost_bp": 0.0, "n_paths": 10_000, "seed": 42},
+        inputs=_delta_hedge(model="Merton", merton_intensity=1.0, merton_jump_mean_pct=-10.0,
+                            merton_jump_std_pct=5.0, hedge_vol_pct=23.0, pricing_vol_pct=23.0),
     ),
 )

@@ -3,10 +3,11 @@
 The page shows three views of the current book's risk, each computed by one cached library
 call:
 
-- **Monte Carlo VaR and ES**, hedged and unhedged: the Hedge Lab's own cached runner
-  (:func:`ui.hedge_lab.run_lab`, one :func:`hedgelib.hedging.run_experiment` call) on a
-  compact set of inputs; everything the page does not ask for comes from the Hedge Lab's
-  last run in this session, or from its defaults.
+- **Monte Carlo VaR and ES**, hedged and unhedged: :func:`hedgelib.hedging.run_experiment`
+  on a Hedge Lab scenario (:func:`hedgelib.scenario.hedge_lab_simulation`) built from a
+  compact set of inputs (model, volatility, strategy, rule, hedge volatility, cost, run);
+  everything the page does not ask for comes from the Hedge Lab's last run in this session,
+  or from its defaults.
 - **Stress grid**: :func:`hedgelib.stress.stress_grid` over spot shocks (percent) x
   volatility shocks (vol points).
 - **Historical VaR**: :func:`hedgelib.stress.historical_var` on the real series chosen in
@@ -16,12 +17,12 @@ It holds no finance of its own: it converts trader units to library units and ba
 
 Session-state keys (page prefix ``"rk_"``)
 -----------------------------------------
-``rk_<name>`` for every ``name`` in :data:`FIELDS`
+``rk_<name>`` for every input of :func:`risk_fields`
     the page's widgets in trader units: the Monte Carlo form (``rk_model``, ``rk_vol_pct``,
-    ``rk_strategy``, ``rk_hedge_vol_pct``, ``rk_cost_bp``, ``rk_n_paths``, ``rk_n_steps``,
-    ``rk_seed``); the stress grid (``rk_spot_range_pct``, ``rk_spot_points``,
-    ``rk_vol_range_pts``, ``rk_vol_points``, ``rk_stress_days``); historical VaR
-    (``rk_hist_days``, ``rk_hist_level_pct``).
+    ``rk_strategy``, ``rk_rule`` and its parameters, ``rk_hedge_vol_pct``, ``rk_cost_bp``,
+    ``rk_n_paths``, ``rk_n_steps``, ``rk_seed``); the stress grid (``rk_spot_range_pct``,
+    ``rk_spot_points``, ``rk_vol_range_pts``, ``rk_vol_points``, ``rk_stress_days``);
+    historical VaR (``rk_hist_days``, ``rk_hist_level_pct``).
 ``rk_submitted``
     plain dict of the Monte Carlo form's inputs on show (the last Run).
 ``rk_saved``
@@ -32,9 +33,9 @@ Session-state keys (page prefix ``"rk_"``)
 ``rk_link_read``, ``rk_link_problems``, ``rk_note``, ``rk_write_link``, ``rk_link_ready``,
 ``rk_upload``,
 ``rk_download_scenario``, ``rk_download_measures``
-    the shareable link and scenario files (:mod:`ui.scenario`, :data:`SCHEMA`): ignored link
-    parameters; the last upload's outcome; URL writes (after arrival the URL follows every
-    change); the uploader; the scenario and VaR/ES downloads.
+    the shareable link and scenario files (:mod:`ui.scenario`, :func:`risk_schema`): ignored
+    link parameters; the last upload's outcome; URL writes (after arrival the URL follows
+    every change); the uploader; the scenario and VaR/ES downloads.
 
 The page reads the shared ``"book"``, ``"market"`` and ``"source"`` keys and the Hedge
 Lab's ``"hl_submitted"``; it writes them only through the picker, or when a link or
@@ -43,6 +44,7 @@ scenario file carries a book, market inputs or a bundled series.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,33 +55,49 @@ import streamlit as st
 
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib.hedging import run_experiment
+from hedgelib.hedging.setup import RULES, STRATEGIES
 from hedgelib.market.history import BUNDLED
 from hedgelib.risk import risk_summary
+from hedgelib.scenario import (
+    DEFAULT_SERIES,
+    HEDGE_OPTION_INPUTS,
+    RULE_ALIASES,
+    Market,
+    ScenarioSchema,
+    build_hedge_option,
+    build_part,
+    default_book,
+    hedge_lab_fields,
+    hedge_lab_simulation,
+    registry_fields,
+)
 from hedgelib.stress import HistoricalVaR, StressGrid, historical_var, stress_grid
-from ui.backtest import SOURCE_DEFAULTS, source_scenario
-from ui.fields import Field
-from ui.hedge_lab import FIELDS as LAB_FIELDS
-from ui.hedge_lab import build_hedge_option, default_book
-from ui.scenario import ScenarioSchema
-from ui.source_picker import SourceChoice, load_bundled_cached
+from ui.forms import Field, page_input
+from ui.scenario import with_book_and_market
+from ui.sources import SourceChoice, load_bundled_cached
 from ui.state import DEFAULT_MARKET
+from ui.units import format_number
+from ui.widgets import progress_bar
 
 __all__ = [
     "CACHE_ENTRIES",
     "FALLBACK_SERIES",
-    "FIELDS",
-    "FORM_FIELDS",
-    "HEDGES",
     "LEVELS",
-    "SCHEMA",
+    "PROGRESS_FROM",
     "HistoricalInput",
+    "SimulatedRisk",
     "base_lab_settings",
+    "form_fields",
+    "hedge_inputs",
     "historical_input",
     "lab_settings",
     "mc_measures",
     "measures_frame",
-    "scenario_of",
+    "risk_fields",
+    "risk_schema",
     "run_historical",
+    "run_simulation",
     "run_stress",
     "shock_axes",
     "stress_frame",
@@ -87,106 +105,115 @@ __all__ = [
 ]
 
 CACHE_ENTRIES = 16
+# Runs at least this large show a progress bar (smaller ones finish before it would draw).
+PROGRESS_FROM = 1_000_000
 # Bundled series used when the chosen source is simulated: historical VaR needs real moves.
 FALLBACK_SERIES = "sp500"
 LEVELS = (0.95, 0.99)
-HEDGES: dict[str, str] = {
-    "delta": "Delta (stock)",
-    "delta-gamma": "Delta-gamma (stock + option)",
-    "delta-vega": "Delta-vega (stock + option)",
-}
 # Most grid points per axis: a 41 x 41 grid is already finer than a heatmap can show.
 MAX_GRID_POINTS = 41
 
-FIELDS: dict[str, Field] = {
-    # Monte Carlo (a compact subset of the Hedge Lab's inputs, same units and meaning)
-    "model": LAB_FIELDS["model"],
-    "vol_pct": LAB_FIELDS["vol_pct"],
-    "strategy": Field("delta", "Hedge", choices=tuple(HEDGES),
-                      help="The hedge of the hedged position, in the simulation, the stress grid "
-                           "and historical VaR alike. Delta-gamma and delta-vega use the Hedge "
-                           "Lab's hedge option (at the money, 126 trading days, unless changed "
-                           "there)."),
-    "hedge_vol_pct": LAB_FIELDS["hedge_vol_pct"],
-    "cost_bp": LAB_FIELDS["cost_bp"],
-    "n_paths": Field(5_000, "Paths", min=100, max=200_000, step=1000),
-    "n_steps": LAB_FIELDS["n_steps"],
-    "seed": LAB_FIELDS["seed"],
+_OWN: dict[str, Field] = {
+    "n_paths": page_input("n_paths", "Paths", 5_000, low=100, high=200_000, step=1000),
     # stress grid
-    "spot_range_pct": Field(20.0, "Spot shocks up to ± (%)", min=0.5, max=90.0, step=5.0,
-                            help="Largest relative spot move of the grid, each way."),
-    "spot_points": Field(9, "Spot shock points", min=3, max=MAX_GRID_POINTS, step=2,
+    "spot_range_pct": page_input("spot_range_pct", "Spot shocks up to ± (%)", 20.0, low=0.5, high=90.0,
+                            step=5.0, help="Largest relative spot move of the grid, each way."),
+    "spot_points": page_input("spot_points", "Spot shock points", 9, low=3, high=MAX_GRID_POINTS, step=2,
                          help="Points from -range to +range (an odd number includes 0)."),
-    "vol_range_pts": Field(10.0, "Volatility shocks up to ± (vol points)", min=0.5, max=100.0,
-                           step=1.0, help="Largest absolute volatility move, each way; "
-                                          "a shock that would make the volatility negative is "
-                                          "left out of the grid."),
-    "vol_points": Field(5, "Volatility shock points", min=3, max=MAX_GRID_POINTS, step=2),
-    "stress_days": Field(0, "Shock horizon (trading days)", min=0, max=252, step=1,
+    "vol_range_pts": page_input("vol_range_pts", "Volatility shocks up to ± (vol points)", 10.0,
+                           low=0.5, high=100.0, step=1.0,
+                           help="Largest absolute volatility move, each way; a shock that would "
+                                "make the volatility negative is left out of the grid."),
+    "vol_points": page_input("vol_points", "Volatility shock points", 5, low=3, high=MAX_GRID_POINTS,
+                        step=2),
+    "stress_days": page_input("stress_days", "Shock horizon (trading days)", 0, low=0, high=252, step=1,
                          help="0 is an instantaneous shock; more lets the options decay "
                               "(theta) while the market moves."),
     # historical VaR
-    "hist_days": Field(1, "Historical horizon (trading days)", min=1, max=63, step=1,
+    "hist_days": page_input("hist_days", "Historical horizon (trading days)", 1, low=1, high=63, step=1,
                        help="Each scenario applies one past h-day relative move of the series "
                             "to today's spot (overlapping windows)."),
-    "hist_level_pct": Field(99.0, "Confidence level (%)", choices=(95.0, 97.5, 99.0)),
+    "hist_level_pct": page_input("hist_level_pct", "Confidence level (%)", 99.0,
+                            choices=(95.0, 97.5, 99.0)),
 }
-FORM_FIELDS: tuple[str, ...] = ("model", "vol_pct", "strategy", "hedge_vol_pct", "cost_bp",
-                                "n_paths", "n_steps", "seed")
-
-# The book, the market (rates and volatility in percent) and the bundled series of historical
-# VaR travel with a scenario, so a shared link shows the same risk.
-_EXTRA_DEFAULTS: dict[str, Any] = {
-    "book": default_book(DEFAULT_MARKET["spot"]).to_dict(),
-    "spot": float(DEFAULT_MARKET["spot"]),
-    "market_vol_pct": 100.0 * DEFAULT_MARKET["volatility"],
-    "rate_pct": 100.0 * DEFAULT_MARKET["rate"],
-    "div_pct": 100.0 * DEFAULT_MARKET["dividend_yield"],
-    **SOURCE_DEFAULTS,
-}
-SCHEMA = ScenarioSchema(
-    page="risk",
-    defaults={**{k: f.default for k, f in FIELDS.items()}, **_EXTRA_DEFAULTS},
-    choices={**{k: f.choices for k, f in FIELDS.items() if f.choices is not None},
-             "source": tuple(BUNDLED)},
-    bounds={**{k: (f.min, f.max) for k, f in FIELDS.items() if f.min is not None or f.max is not None},
-            "spot": (0.0, None), "market_vol_pct": (0.0, None)},
-)
 
 
-def scenario_of(inputs: Mapping[str, Any], book: Book, market: Mapping[str, float],
-                description: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The page's full scenario (its inputs, book, market and data), and a note when the
-    data source cannot travel (see :func:`ui.backtest.source_scenario`)."""
-    source, note = source_scenario(description)
-    return {
-        **{k: inputs[k] for k in FIELDS},
-        "book": book.to_dict(),
-        "spot": float(market["spot"]),
-        "market_vol_pct": 100.0 * float(market["volatility"]),
-        "rate_pct": 100.0 * float(market["rate"]),
-        "div_pct": 100.0 * float(market["dividend_yield"]),
-        **source,
-    }, note
+def form_fields() -> tuple[str, ...]:
+    """The Monte Carlo form's inputs: a compact subset of the Hedge Lab's, same units and
+    meaning, with the parameters of every registered strategy and rule."""
+    return ("model", "vol_pct", "strategy", *registry_fields(STRATEGIES), "rule",
+            *registry_fields(RULES), "hedge_vol_pct", "cost_bp", "n_paths", "n_steps", "seed")
+
+
+def risk_fields() -> dict[str, Field]:
+    """Every input of the page, keyed by name, from the registries as they are now."""
+    lab = hedge_lab_fields()
+    lab["strategy"] = dataclasses.replace(
+        lab["strategy"], label="Hedge",
+        help="The hedge of the hedged position, in the simulation, the stress grid and "
+             "historical VaR alike. Strategies with a hedge option use the Hedge Lab's (at the "
+             "money, 126 trading days, unless changed there).")
+    return {**{k: _OWN.get(k) or lab[k] for k in form_fields()},
+            **{k: f for k, f in _OWN.items() if k != "n_paths"}}
+
+
+def risk_schema() -> ScenarioSchema:
+    """The page's scenario: its inputs, the book, the market (rates and volatility in percent)
+    and the bundled series of historical VaR, so a shared link shows the same risk."""
+    extra = with_book_and_market({}, default_book(DEFAULT_MARKET["spot"]), DEFAULT_MARKET,
+                                 volatility=True)
+    return ScenarioSchema.from_fields(
+        "risk", risk_fields(), extra={**extra, **DEFAULT_SERIES},
+        extra_choices={"source": tuple(BUNDLED)},
+        extra_bounds={"spot": (0.0, None), "market_vol_pct": (0.0, None)},
+        aliases={"rule": RULE_ALIASES}, version=2,
+    )
 
 
 def base_lab_settings(state: Mapping[str, Any], market: Mapping[str, float]) -> dict[str, Any]:
     """The Hedge Lab settings the page starts from: its last run in this session, else its
     defaults with every volatility at the market's (so the book is sold at a fair price)."""
+    fields = hedge_lab_fields()
+    base = {k: f.default for k, f in fields.items()}
     submitted = state.get("hl_submitted")
-    if isinstance(submitted, Mapping) and set(LAB_FIELDS) <= set(submitted):
-        return {k: submitted[k] for k in LAB_FIELDS}
-    base = {k: f.default for k, f in LAB_FIELDS.items()}
+    if isinstance(submitted, Mapping):
+        return {**base, **{k: v for k, v in submitted.items() if k in fields}}
     vol = round(100.0 * float(market["volatility"]), 6)
     base.update(vol_pct=vol, hedge_vol_pct=vol, pricing_vol_pct=vol)
     return base
 
 
 def lab_settings(form: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
-    """Hedge Lab settings for :func:`ui.hedge_lab.run_lab`: ``base`` with the form's inputs."""
-    out = dict(base)
-    out.update({k: form[k] for k in FORM_FIELDS})
-    return out
+    """Hedge Lab settings of the simulation: ``base`` with the form's inputs."""
+    return {**base, **{k: form[k] for k in form_fields() if k in form}}
+
+
+def hedge_inputs(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of the static hedge of the stress grid and historical VaR: the strategy,
+    its parameters and the hedge option."""
+    keys = ("strategy", *registry_fields(STRATEGIES), *HEDGE_OPTION_INPUTS)
+    return {k: settings[k] for k in keys if k in settings}
+
+
+@dataclass(frozen=True)
+class SimulatedRisk:
+    """What the page shows of a simulation: the hedged run's summary, the unhedged P&L per
+    path and the horizon (years)."""
+
+    summary: dict[str, float]
+    unhedged_pnl: np.ndarray
+    horizon: float
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def run_simulation(settings: dict[str, Any], book_data: dict[str, Any],
+                   market: dict[str, float]) -> SimulatedRisk:
+    """Hedge the book on simulated paths (Hedge Lab ``settings``, cached on plain data);
+    ``market`` has ``spot``, ``rate`` and ``dividend_yield``. Raises ``HedgeLibError``."""
+    sim = hedge_lab_simulation(settings, book=Book.from_dict(book_data), market=Market(**market))
+    with progress_bar(sim.size.n_paths * sim.size.n_steps >= PROGRESS_FROM, "Simulating...") as bar:
+        res = run_experiment(**sim.keywords(), progress=bar)
+    return SimulatedRisk(res.summary(), np.asarray(res.unhedged_pnl), sim.size.horizon)
 
 
 def mc_measures(summary: Mapping[str, float], unhedged: np.ndarray) -> dict[str, dict[str, float]]:
@@ -238,6 +265,10 @@ def shock_axes(settings: Mapping[str, Any], volatility: float) -> tuple[np.ndarr
     return ds, dv
 
 
+def _static_hedge(hedge: Mapping[str, Any]) -> dict[str, Any]:
+    return {"strategy": build_part("strategy", hedge), "hedge_option": build_hedge_option(hedge)}
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def run_stress(
     book_data: dict[str, Any],
@@ -245,21 +276,18 @@ def run_stress(
     spot_shocks: tuple[float, ...],
     vol_shocks: tuple[float, ...],
     horizon_days: int,
-    strategy: str,
-    hedge_option: dict[str, Any] | None,
+    hedge: dict[str, Any],
 ) -> StressGrid:
     """:func:`hedgelib.stress.stress_grid` on plain-data inputs (cached, bounded).
 
     ``market`` has ``spot``, ``volatility``, ``rate``, ``dividend_yield`` (decimals);
-    ``hedge_option`` is the Hedge Lab settings subset read by
-    :func:`ui.hedge_lab.build_hedge_option`. Raises ``HedgeLibError`` (not cached).
+    ``hedge`` is :func:`hedge_inputs`. Raises ``HedgeLibError`` (not cached).
     """
-    hopt = None if hedge_option is None else build_hedge_option(hedge_option)
     return stress_grid(
         Book.from_dict(book_data), spot=market["spot"], volatility=market["volatility"],
         rate=market["rate"], dividend_yield=market["dividend_yield"],
         spot_shocks=np.asarray(spot_shocks), vol_shocks=np.asarray(vol_shocks),
-        horizon=horizon_days / TRADING_DAYS_PER_YEAR, hedge=strategy, hedge_option=hopt,
+        horizon=horizon_days / TRADING_DAYS_PER_YEAR, **_static_hedge(hedge),
     )
 
 
@@ -310,19 +338,17 @@ def run_historical(
     market: dict[str, float],
     horizon_days: int,
     level: float,
-    strategy: str,
-    hedge_option: dict[str, Any] | None,
+    hedge: dict[str, Any],
 ) -> HistoricalVaR:
     """:func:`hedgelib.stress.historical_var` on plain-data inputs (cached, bounded).
 
     The series' moves are applied to the market's spot, at the market's volatility.
     Raises ``HedgeLibError`` (not cached).
     """
-    hopt = None if hedge_option is None else build_hedge_option(hedge_option)
     return historical_var(
         Book.from_dict(book_data), prices, horizon_days=horizon_days, level=level,
         volatility=market["volatility"], spot=market["spot"], rate=market["rate"],
-        dividend_yield=market["dividend_yield"], hedge=strategy, hedge_option=hopt,
+        dividend_yield=market["dividend_yield"], **_static_hedge(hedge),
     )
 
 
@@ -330,19 +356,10 @@ def run_historical(
 # text
 
 
-def _num(x: float) -> str:
-    a = abs(x)
-    if a >= 100:
-        return f"{x:,.0f}"
-    if a >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
-
-
 def _cut(before: float, after: float) -> str:
     if before > 0 and after < before:
-        return f"cuts it to {_num(after)} ({1 - after / before:.0%} less)"
-    return f"leaves it at {_num(after)}"
+        return f"cuts it to {format_number(after)} ({1 - after / before:.0%} less)"
+    return f"leaves it at {format_number(after)}"
 
 
 def takeaway(
@@ -364,16 +381,16 @@ def takeaway(
     'Takeaway: in the simulation the delta hedge cuts the 99% VaR from 4.00 to 1.00'
     """
     u, h = measures["Unhedged"]["VaR 99%"], measures["Hedged"]["VaR 99%"]
-    sim = (f"in the simulation the {strategy} hedge cuts the 99% VaR from {_num(u)} to {_num(h)}"
+    sim = (f"in the simulation the {strategy} hedge cuts the 99% VaR from {format_number(u)} to {format_number(h)}"
            if u > 0 and h < u else
-           f"in the simulation the {strategy} hedge leaves the 99% VaR at {_num(h)} against "
-           f"{_num(u)} unhedged")
+           f"in the simulation the {strategy} hedge leaves the 99% VaR at {format_number(h)} against "
+           f"{format_number(u)} unhedged")
     loss, ds, dv = grid.worst("hedged")
     book_loss, bds, bdv = grid.worst("book")
-    stress = (f"the worst stress cell costs the book {_num(book_loss)} (spot {100 * bds:+.0f}%, "
+    stress = (f"the worst stress cell costs the book {format_number(book_loss)} (spot {100 * bds:+.0f}%, "
               f"vol {100 * bdv:+.0f} pts) and the hedged position "
-              f"{_num(loss)} (spot {100 * ds:+.0f}%, vol {100 * dv:+.0f} pts)")
+              f"{format_number(loss)} (spot {100 * ds:+.0f}%, vol {100 * dv:+.0f} pts)")
     level = f"{100 * hist.level:g}%"
     history = (f"on {hist.series}'s past {hist.horizon_days}-day moves the {level} VaR is "
-               f"{_num(hist.var)} unhedged and the hedge {_cut(hist.var, hist.hedged_var)}")
+               f"{format_number(hist.var)} unhedged and the hedge {_cut(hist.var, hist.hedged_var)}")
     return f"Takeaway: {sim}; {stress}; {history}."

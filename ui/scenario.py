@@ -1,304 +1,65 @@
-"""Scenarios: a page's inputs as a plain dict, shared as a link or saved as a JSON file.
+"""Scenarios on a page: the shareable link, the scenario file buttons and what they load.
 
-A *scenario* is a ``dict`` of a page's inputs (``{"model": "GBM", "vol_pct": 20.0, ...}``):
-plain values, so it hashes for caches, pickles, and survives code reloads. A
-:class:`ScenarioSchema` declares a page's inputs once (their defaults, which fix their
-types, plus allowed choices and bounds) and converts scenarios
-
-- to and from **query parameters** (``st.query_params``): a shareable link. Only inputs
-  that differ from their defaults are written, so links stay short; reading a link gives
-  the inputs it holds, each validated, plus a list of the parameters it had to ignore;
-- to and from **JSON** text: a scenario file to download and upload. A bad file raises
-  :class:`ScenarioError` whose message says what is wrong and where.
-
-Types follow the defaults: ``bool``, ``int``, ``float``, ``str`` or ``dict`` (a JSON
-object, e.g. an option book's ``to_dict()``; written into a query parameter as compact
-JSON). An ``int`` input accepts a whole float (``5.0``); a ``float`` input accepts an
-``int``. Floats are written with ``repr`` so that they read back bit for bit.
-
-This module knows nothing about any particular page; pages declare their schema.
+The format itself (:class:`~hedgelib.scenario.ScenarioSchema`, :class:`ScenarioError`,
+:data:`SCENARIO_FORMAT`) lives in :mod:`hedgelib.scenario`, readable without streamlit; this
+module draws it on a page: the sidebar's download and upload buttons, the link in the
+address bar, the messages of what could not be read, and the shared book and market a
+scenario carries.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+import streamlit as st
+
+from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
+from hedgelib.scenario import SCENARIO_FORMAT, ScenarioError, ScenarioSchema
+from ui.state import set_book, set_market
 
-__all__ = ["SCENARIO_FORMAT", "ScenarioError", "ScenarioSchema"]
+__all__ = [
+    "SCENARIO_FORMAT",
+    "ScenarioError",
+    "ScenarioSchema",
+    "apply_book_and_market",
+    "load_uploaded",
+    "read_link_once",
+    "scenario_sidebar",
+    "show_scenario_messages",
+    "with_book_and_market",
+    "write_link",
+]
 
-# Marker written into every scenario file: a JSON file from elsewhere is refused by name.
-SCENARIO_FORMAT = "hedge-lab-scenario"
-_TYPES = (bool, int, float, str, dict)
-_TRUE = ("true", "1", "yes", "on")
-_FALSE = ("false", "0", "no", "off")
+# Scenario inputs of the shared market: input -> (key of ui.state's market, display scale).
+_MARKET_INPUTS = {"spot": ("spot", 1.0), "market_vol_pct": ("volatility", 100.0),
+                  "rate_pct": ("rate", 100.0), "div_pct": ("dividend_yield", 100.0)}
 
 
-class ScenarioError(HedgeLibError):
-    """A scenario (link or file) that cannot be read: the message names the input and value."""
+def with_book_and_market(settings: Mapping[str, Any], book: Book, market: Mapping[str, float],
+                         *, volatility: bool = False) -> dict[str, Any]:
+    """A page's inputs plus the book and the market (percent), so that a shared link
+    reproduces the run; ``volatility`` adds the market's implied volatility too."""
+    names = [n for n in _MARKET_INPUTS if volatility or n != "market_vol_pct"]
+    return {**settings, "book": book.to_dict(),
+            **{n: _MARKET_INPUTS[n][1] * float(market[_MARKET_INPUTS[n][0]]) for n in names}}
 
 
-def _type_name(kind: type) -> str:
-    return {bool: "true or false", int: "a whole number", float: "a number", str: "text",
-            dict: "a JSON object"}[kind]
-
-
-@dataclass(frozen=True)
-class ScenarioSchema:
-    """The inputs of one page: names, defaults (and so types), choices and bounds.
-
-    Parameters
-    ----------
-    page : str
-        Name of the page the scenarios belong to, written into and checked in JSON files.
-    defaults : mapping of str to bool, int, float, str or dict
-        Every input and its default value; the default's type is the input's type.
-    choices : mapping of str to tuple, optional
-        Allowed values of ``str`` (or other) inputs.
-    bounds : mapping of str to (low, high), optional
-        Inclusive bounds of numeric inputs (``None`` for an open end). Pages keep them equal
-        to their widgets' ``min_value`` and ``max_value``, so a loaded scenario always fits
-        the widgets.
-    version : int, default 1
-        Format version written into JSON files.
-
-    Examples
-    --------
-    >>> schema = ScenarioSchema("demo", {"model": "GBM", "vol_pct": 20.0, "n_paths": 1000},
-    ...                         choices={"model": ("GBM", "Heston")},
-    ...                         bounds={"vol_pct": (0.0, 300.0)})
-    >>> schema.to_query_params({"model": "Heston", "vol_pct": 20.0, "n_paths": 500})
-    {'model': 'Heston', 'n_paths': '500'}
-    >>> schema.from_query_params({"vol_pct": "25.5", "n_paths": "many"})
-    ({'vol_pct': 25.5}, ["n_paths: must be a whole number, got 'many'"])
-    """
-
-    page: str
-    defaults: Mapping[str, Any]
-    choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    version: int = 1
-
-    def __post_init__(self) -> None:
-        for name, value in self.defaults.items():
-            if not isinstance(value, _TYPES):
-                raise HedgeLibError(
-                    f"defaults[{name!r}] must be a bool, int, float, str or dict, got {value!r}"
-                )
-        for name in (*self.choices, *self.bounds):
-            if name not in self.defaults:
-                raise HedgeLibError(f"choices and bounds must name inputs with a default, got {name!r}")
-        object.__setattr__(self, "defaults", dict(self.defaults))
-
-    # -- one value -----------------------------------------------------------------------
-
-    def coerce(self, name: str, value: Any) -> Any:
-        """``value`` as the type of input ``name``, checked against its choices and bounds.
-
-        Raises
-        ------
-        ScenarioError
-            Unknown input, wrong type, a value outside the choices or the bounds.
-        """
-        if name not in self.defaults:
-            known = ", ".join(sorted(self.defaults))
-            raise ScenarioError(f"unknown input {name!r}; this page's inputs are: {known}")
-        kind = type(self.defaults[name])
-        bad = ScenarioError(f"{name}: must be {_type_name(kind)}, got {value!r}")
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise bad
-        elif kind is int:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise bad
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise bad
-                value = int(value)
-        elif kind is float:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise bad
-            value = float(value)
-            if not math.isfinite(value):
-                raise ScenarioError(f"{name}: must be a finite number, got {value!r}")
-        elif kind is str:
-            if not isinstance(value, str):
-                raise bad
-        elif not isinstance(value, dict):
-            raise bad
-        options = self.choices.get(name)
-        if options is not None and value not in options:
-            raise ScenarioError(
-                f"{name}: must be one of {', '.join(map(repr, options))}, got {value!r}"
-            )
-        low, high = self.bounds.get(name, (None, None))
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ScenarioError(
-                f"{name}: must lie in [{'-inf' if low is None else low}, "
-                f"{'inf' if high is None else high}], got {value!r}"
-            )
-        return value
-
-    def complete(self, scenario: Mapping[str, Any]) -> dict[str, Any]:
-        """Defaults overridden by ``scenario``, every value checked (raises ScenarioError)."""
-        out = dict(self.defaults)
-        for name, value in scenario.items():
-            out[name] = self.coerce(name, value)
-        return out
-
-    # -- query parameters ------------------------------------------------------------------
-
-    def to_query_params(self, scenario: Mapping[str, Any]) -> dict[str, str]:
-        """Query parameters (text) for the inputs of ``scenario`` that differ from the defaults.
-
-        Examples
-        --------
-        >>> ScenarioSchema("p", {"on": False, "x": 1.0}).to_query_params({"on": True, "x": 0.1})
-        {'on': 'true', 'x': '0.1'}
-        """
-        out: dict[str, str] = {}
-        for name, value in self.complete(scenario).items():
-            if value == self.defaults[name]:
-                continue
-            if isinstance(value, bool):
-                out[name] = "true" if value else "false"
-            elif isinstance(value, float):
-                out[name] = repr(value)
-            elif isinstance(value, dict):
-                out[name] = json.dumps(value, separators=(",", ":"), sort_keys=True)
-            else:
-                out[name] = str(value)
-        return out
-
-    def _parse_text(self, name: str, text: str) -> Any:
-        kind = type(self.defaults[name])
-        if kind is bool:
-            low = text.strip().lower()
-            if low in _TRUE:
-                return True
-            if low in _FALSE:
-                return False
-            raise ScenarioError(f"{name}: must be true or false, got {text!r}")
-        if kind is int:
-            try:
-                number = float(text)
-            except ValueError:
-                raise ScenarioError(f"{name}: must be a whole number, got {text!r}") from None
-            if not number.is_integer():
-                raise ScenarioError(f"{name}: must be a whole number, got {text!r}")
-            return self.coerce(name, int(number))
-        if kind is float:
-            try:
-                number = float(text)
-            except ValueError:
-                raise ScenarioError(f"{name}: must be a number, got {text!r}") from None
-            return self.coerce(name, number)
-        if kind is dict:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ScenarioError(f"{name}: must be a JSON object, got {text!r} ({exc.msg})") from None
-            return self.coerce(name, value)
-        return self.coerce(name, text)
-
-    def from_query_params(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """Read the inputs present in ``params``; skip and report the ones that do not parse.
-
-        Parameters
-        ----------
-        params : mapping of str to str (or list of str)
-            ``st.query_params`` or a plain dict; a repeated parameter counts by its last value.
-            Parameters that are not inputs of this page are ignored silently (other tools add
-            their own).
-
-        Returns
-        -------
-        (dict, list of str)
-            The valid inputs found, typed; and one message per parameter ignored.
-        """
-        found: dict[str, Any] = {}
-        problems: list[str] = []
-        for name in self.defaults:
-            if name not in params:
-                continue
-            raw = params[name]
-            if isinstance(raw, list | tuple):
-                if not raw:
-                    continue
-                raw = raw[-1]
-            try:
-                found[name] = self._parse_text(name, str(raw))
-            except ScenarioError as exc:
-                problems.append(str(exc))
-        return found, problems
-
-    # -- JSON files --------------------------------------------------------------------------
-
-    def to_json(self, scenario: Mapping[str, Any]) -> str:
-        """The complete scenario (defaults filled in) as indented JSON text."""
-        doc = {
-            "format": SCENARIO_FORMAT,
-            "page": self.page,
-            "version": self.version,
-            "inputs": self.complete(scenario),
-        }
-        return json.dumps(doc, indent=2, sort_keys=False)
-
-    def from_json(self, data: str | bytes) -> dict[str, Any]:
-        """Read a scenario file: every input of the page, defaults where the file is silent.
-
-        Raises
-        ------
-        ScenarioError
-            Not UTF-8 or not JSON (with the line and column), not a scenario of this page,
-            an unknown input, or a value of the wrong type or out of range (naming it).
-
-        Examples
-        --------
-        >>> s = ScenarioSchema("p", {"x": 1.0, "n": 2})
-        >>> s.from_json(s.to_json({"x": 0.5}))
-        {'x': 0.5, 'n': 2}
-        >>> s.from_json('{"format": "hedge-lab-scenario", "page": "p", "inputs": {"n": 1.5}}')
-        Traceback (most recent call last):
-        ...
-        ui.scenario.ScenarioError: scenario file: n: must be a whole number, got 1.5
-        """
-        if isinstance(data, bytes | bytearray):
-            try:
-                data = bytes(data).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise ScenarioError("scenario file: not a text file (it is not UTF-8)") from None
+def apply_book_and_market(scenario: Mapping[str, Any], present: set[str]) -> list[str]:
+    """Make the book and the market inputs a scenario carries (those in ``present``) the
+    shared ones; returns the problems (a book the library refuses)."""
+    problems = []
+    if "book" in present:
         try:
-            doc = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                f"scenario file: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-            ) from None
-        if not isinstance(doc, dict) or doc.get("format") != SCENARIO_FORMAT:
-            raise ScenarioError(
-                f"scenario file: not a Hedge Lab scenario (expected a JSON object with "
-                f'"format": "{SCENARIO_FORMAT}"); download one from the page to see the layout'
-            )
-        if doc.get("page") != self.page:
-            raise ScenarioError(
-                f"scenario file: it is a scenario for page {doc.get('page')!r}, not {self.page!r}"
-            )
-        version = doc.get("version", 1)
-        if isinstance(version, bool) or not isinstance(version, int) or version > self.version:
-            raise ScenarioError(
-                f"scenario file: version {version!r} is newer than this app reads ({self.version})"
-            )
-        inputs = doc.get("inputs")
-        if not isinstance(inputs, dict):
-            raise ScenarioError(f'scenario file: "inputs" must be a JSON object, got {inputs!r}')
-        try:
-            return self.complete(inputs)
-        except ScenarioError as exc:
-            raise ScenarioError(f"scenario file: {exc}") from None
+            set_book(Book.from_dict(scenario["book"]))
+        except (HedgeLibError, KeyError, TypeError) as exc:
+            problems.append(f"book: {exc}")
+    market = {key: scenario[name] / scale for name, (key, scale) in _MARKET_INPUTS.items()
+              if name in present}
+    if market:
+        set_market(market)
+    return problems
 
 
 # -- the sidebar of a page with scenarios (Streamlit) -----------------------------------------
@@ -314,8 +75,6 @@ def load_uploaded(schema: ScenarioSchema, prefix: str, apply: Any) -> None:
     of problems met (empty when all went in); it may raise ``HedgeLibError``. The outcome is
     left in ``<prefix>note`` for :func:`show_scenario_messages`.
     """
-    import streamlit as st
-
     ss = st.session_state
     file = ss.get(prefix + "upload")
     if file is None:
@@ -339,8 +98,6 @@ def read_link_once(schema: ScenarioSchema, prefix: str, apply: Any, params: Mapp
     ``apply(scenario, present)`` as for :func:`load_uploaded`; ``present`` holds only the
     inputs the link carried. The problems go to ``<prefix>link_problems``.
     """
-    import streamlit as st
-
     found, problems = schema.from_query_params(params)
     problems += apply(schema.complete(found), set(found)) or []
     st.session_state[prefix + "link_problems"] = problems
@@ -348,8 +105,6 @@ def read_link_once(schema: ScenarioSchema, prefix: str, apply: Any, params: Mapp
 
 def show_scenario_messages(prefix: str) -> None:
     """Show, once, the link's ignored settings and the outcome of the last upload."""
-    import streamlit as st
-
     ss = st.session_state
     if ss.get(prefix + "link_problems"):
         st.warning("Some settings in the link were ignored: " + "; ".join(ss[prefix + "link_problems"]))
@@ -362,8 +117,6 @@ def show_scenario_messages(prefix: str) -> None:
 def scenario_sidebar(schema: ScenarioSchema, scenario: Mapping[str, Any], *, prefix: str,
                      file_name: str, caption: str, apply: Any) -> None:
     """Draw the sidebar's Scenario section: a caption, the download and the upload buttons."""
-    import streamlit as st
-
     with st.sidebar:
         st.header("Scenario")
         st.caption(caption)
@@ -375,7 +128,5 @@ def scenario_sidebar(schema: ScenarioSchema, scenario: Mapping[str, Any], *, pre
 
 def write_link(schema: ScenarioSchema, scenario: Mapping[str, Any], prefix: str, *, always: bool = False) -> None:
     """Put the scenario's non-default inputs in the URL when the page asked for it (or always)."""
-    import streamlit as st
-
     if st.session_state.pop(prefix + "write_link", False) or always:
         st.query_params.from_dict(schema.to_query_params(scenario))

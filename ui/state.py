@@ -36,19 +36,19 @@ Page-private keys carry the page's prefix. The Option Book page (prefix ``"ob_"`
     page's widget state when the user leaves the page, and the page restores it from here.
 
 The data source (shared; written by :func:`ui.source_picker.pick_source`, read by any page
-through ``pick_source(prefix)`` or, without widgets, ``current_source()``):
+through ``pick_source(prefix)`` or, without widgets, ``ui.sources.current_source()``):
 
-``"source"`` (``ui.source_picker.SOURCE_KEY``)
-    A plain ``dict`` describing the source in use (see ``ui.source_picker.default_source``):
+``"source"`` (``ui.sources.SOURCE_KEY``)
+    A plain ``dict`` describing the source in use (see ``ui.sources.default_source``):
     ``kind`` (``"bundled"``, ``"yahoo"``, ``"csv"`` or ``"model"``); ``history``, the last
     real-data choice (``kind``, bundled ``key``, Yahoo ``ticker``, CSV ``filename``, window
     ``start``/``end`` as ISO dates or None); ``model`` (``name``, ``spot``, annual ``drift``,
     ``params`` per model in library units, ``calibrated``: None or where the parameters
     were fitted). It changes only when the new choice can be used.
-``"source_csv"`` (``ui.source_picker.CSV_KEY``)
+``"source_csv"`` (``ui.sources.CSV_KEY``)
     The last valid uploaded CSV: ``{"filename", "data" (bytes), "dayfirst"}``; kept so the
     file survives page switches (the uploader widget does not).
-``"source_yahoo"`` (``ui.source_picker.YAHOO_KEY``)
+``"source_yahoo"`` (``ui.sources.YAHOO_KEY``)
     The last successful Yahoo Finance download, a ``PriceHistory``.
 
 The picker's widgets carry the calling page's prefix followed by ``src_`` (``ul_src_kind``,
@@ -66,6 +66,8 @@ from typing import Any
 
 import streamlit as st
 
+from hedgelib.scenario import DEFAULT_MARKET as SCENARIO_MARKET
+
 __all__ = [
     "BOOK_KEY",
     "DEFAULT_MARKET",
@@ -79,11 +81,12 @@ __all__ = [
 BOOK_KEY = "book"
 MARKET_KEY = "market"
 
+# Spot, rate and dividend yield are those of a scenario that carries no market.
 DEFAULT_MARKET: dict[str, float] = {
-    "spot": 100.0,
+    "spot": SCENARIO_MARKET["spot"],
     "volatility": 0.20,
-    "rate": 0.03,
-    "dividend_yield": 0.0,
+    "rate": SCENARIO_MARKET["rate"],
+    "dividend_yield": SCENARIO_MARKET["dividend_yield"],
     "valuation_time": 0.0,
 }
 

@@ -18,7 +18,7 @@ import streamlit as st
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.market.calibrate import estimate_gbm, realised_volatility
 from hedgelib.market.history import implied_volatility_series
-from ui.source_picker import model_from_description, model_volatility
+from ui.sources import model_from_description
 
 __all__ = [
     "FAN_LEVELS",
@@ -177,7 +177,7 @@ def simulate_fan(
         samples=np.array(s[:, :N_SAMPLE_PATHS]),
         terminal_mean=float(s[-1].mean()),
         path_volatility=path_vol,
-        model_volatility=model_volatility(market),
+        model_volatility=float(market.long_run_volatility),
         horizon=horizon,
     )
 

@@ -24,6 +24,7 @@ __all__ = [
     "days_to_years",
     "dollar_gamma",
     "format_money",
+    "format_number",
     "from_percent",
     "to_percent",
     "trader_greeks",
@@ -142,3 +143,18 @@ def format_money(value: float | None, *, unbounded: str = "unbounded") -> str:
     if value is None or not np.isfinite(value):
         return unbounded
     return f"{value:,.2f}"
+
+
+def format_number(x: float) -> str:
+    """A number in a sentence: thousands without decimals, units with two, small ones with
+    three significant digits.
+
+    >>> format_number(1234.5), format_number(-2.345), format_number(0.012345)
+    ('1,234', '-2.35', '0.0123')
+    """
+    a = abs(x)
+    if a >= 100:
+        return f"{x:,.0f}"
+    if a >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"

@@ -1,25 +1,27 @@
-"""Widgets that several pages draw the same way: the book in use and numeric inputs."""
+"""Display pieces several pages draw the same way: the book in use, the market, a row of
+metrics, a progress bar for long cached runs, the zoom of a P&L histogram."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
+import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from hedgelib.book import Book
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
-from ui.fields import Field
-from ui.hedge_lab import FIELDS, MODELS, default_book
+from hedgelib.scenario import default_book
 
 __all__ = [
     "OPTION_BOOK_PAGE",
     "book_in_use",
     "link_to_option_book",
     "market_caption",
-    "market_model_inputs",
-    "number_field",
+    "metric_grid",
+    "progress_bar",
+    "zoom_range",
 ]
 
 OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
@@ -56,19 +58,6 @@ def book_in_use(book: Book | None, market: Mapping[str, float], *, default_use: 
     return book
 
 
-def number_field(field: Field, key: str, container: Any = st) -> None:
-    """A number input drawn from a :class:`ui.fields.Field`: whole numbers stay whole."""
-    integer = isinstance(field.default, int)
-    cast = int if integer else float
-    container.number_input(
-        field.label, key=key, help=field.help or None,
-        min_value=None if field.min is None else cast(field.min),
-        max_value=None if field.max is None else cast(field.max),
-        step=None if field.step is None else cast(field.step),
-        format=None if integer else "%g",
-    )
-
-
 def market_caption(market: Mapping[str, float]) -> None:
     """Say which market inputs (from the Option Book page) the page uses."""
     st.caption(
@@ -78,20 +67,35 @@ def market_caption(market: Mapping[str, float]) -> None:
     )
 
 
-def market_model_inputs(prefix: str) -> None:
-    """The simulated market's inputs (model, drift, vol and each model's parameters), drawn
-    from the Hedge Lab's fields under the page's widget prefix."""
-    f = FIELDS["model"]
-    st.selectbox(f.label, f.choices, key=prefix + "model", help=f.help or None, format_func=MODELS.get)
-    number_field(FIELDS["drift_pct"], prefix + "drift_pct")
-    number_field(FIELDS["vol_pct"], prefix + "vol_pct")
-    groups = {
-        "Heston parameters": ("heston_v0_vol_pct", "heston_theta_vol_pct", "heston_kappa",
-                              "heston_xi", "heston_rho"),
-        "Merton jump parameters": ("merton_intensity", "merton_jump_mean_pct", "merton_jump_std_pct"),
-        "GARCH parameters": ("garch_alpha", "garch_beta"),
-    }
-    for title, names in groups.items():
-        with st.expander(title):
-            for name in names:
-                number_field(FIELDS[name], prefix + name)
+def metric_grid(items: Sequence[tuple[str, str, str | None]], per_row: int = 4) -> None:
+    """Metrics ``(label, value, help)`` in rows of ``per_row``."""
+    for i, (label, value, help_text) in enumerate(items):
+        if i % per_row == 0:
+            row = st.columns(per_row)
+        row[i % per_row].metric(label, value, help=help_text)
+
+
+@contextmanager
+def progress_bar(show: bool, text: str) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A progress bar for a long run, emptied at the end; yields ``report(done, total,
+    what)`` (or None when ``show`` is False).
+
+    Call it inside the cached function that runs: Streamlit replays a cached function's
+    elements on a cache hit, which works only for elements the function creates itself.
+    """
+    bar = st.progress(0.0, text=text) if show else None
+
+    def report(done: int, total: int, what: str = text) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=what)
+
+    try:
+        yield None if bar is None else report
+    finally:
+        if bar is not None:
+            bar.empty()
+
+
+def zoom_range(pnl: np.ndarray) -> tuple[float, float] | None:
+    """The 0.1% to 99.9% quantile range of a P&L sample, or None when it is a single point."""
+    lo, hi = (float(v) for v in np.quantile(pnl, [0.001, 0.999]))
+    return (lo, hi) if hi > lo else None

@@ -19,11 +19,13 @@ from hedgelib.backtest import (
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts
 from hedgelib.market.history import load_bundled
-from ui.backtest import FIELDS, book_phrase, count_entries, rolling_view
-from ui.source_picker import CSV_KEY, SOURCE_KEY, default_source
+from hedgelib.scenario import backtest_fields, backtest_schema
+from ui.backtest import book_phrase, count_entries, rolling_view
+from ui.sources import CSV_KEY, SOURCE_KEY, default_source
 
 PAGE = "pages/4_Historical_Backtest.py"
 ONE_BP = TransactionCosts(proportional=1e-4)  # the form's default cost
+FIELDS = backtest_fields()
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,13 @@ def _metrics(at) -> dict[str, str]:
 
 def _num(text: str) -> float:
     return float(text.replace(",", ""))
+
+
+def _explanation(at):
+    """The expander that explains the page (the form has expanders of its own)."""
+    found = [e for e in at.expander if e.label.startswith("Why does a delta-hedged")]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
 
 
 def _chart_titles(at) -> list[str]:
@@ -72,7 +81,7 @@ def test_default_run_is_a_year_of_monthly_short_straddles_at_the_vix(bt, spx):
     # default dates: the last year of the picker's window (2014-2018)
     assert bt.date_input(key="bt_start").value == dt.date(2018, 1, 1)
     expected = rolling_programme(spx, "straddle", tenor=21 / 252, quantity=-1.0, start="2018-01-01",
-                                 end="2018-12-31", volatility=ImpliedVolSeries(), costs=ONE_BP)
+                                 end="2018-12-31", hedge_volatility=ImpliedVolSeries(), costs=ONE_BP)
     m = _metrics(bt)
     assert m["Trades"] == "11"
     assert _num(m["Total P&L (hedged)"]) == pytest.approx(expected.trades["pnl"].sum(), abs=0.006)
@@ -89,7 +98,7 @@ def test_default_run_is_a_year_of_monthly_short_straddles_at_the_vix(bt, spx):
         "Cumulative P&L by source (all trades)", "Implied against realised volatility",
         "P&L per trade", "P&L against implied minus realised variance",
     ]
-    expander = bt.expander[0]
+    expander = _explanation(bt)
     assert len(expander.latex) >= 4
     assert expander.info[0].value == takeaway
 
@@ -111,7 +120,7 @@ def test_realised_source_matches_the_library(bt, spx):
     _submit(bt, vol_kind="realised", realised_window=42, roll="days", roll_days=10,
             tenor_days=10, start=dt.date(2016, 6, 1), end=dt.date(2016, 7, 29), cost_bp=0.0)
     expected = rolling_programme(spx, "straddle", tenor=10 / 252, quantity=-1.0, roll=10,
-                                 start="2016-06-01", end="2016-07-29", volatility=RealisedVol(42))
+                                 start="2016-06-01", end="2016-07-29", hedge_volatility=RealisedVol(42))
     m = _metrics(bt)
     assert m["Trades"] == str(len(expected.trades)) == "5"
     assert _num(m["Total P&L (hedged)"]) == pytest.approx(expected.trades["pnl"].sum(), abs=0.006)
@@ -120,10 +129,10 @@ def test_realised_source_matches_the_library(bt, spx):
 
 def test_single_replay_of_a_preset_matches_the_library(bt, spx):
     _submit(bt, mode="replay", start=dt.date(2018, 2, 1), preset="short_call", side="buy",
-            size=2.0, vol_kind="constant", const_vol_pct=15.0, rule="every", every_n=2)
+            size=2.0, vol_kind="constant", const_vol_pct=15.0, rule="every_n_steps", every_n=2)
     spot = float(spx.prices.loc["2018-02-01"])
     book = preset_book("short_call", spot, 21 / 252, quantity=2.0)
-    expected = replay(spx, book, start="2018-02-01", volatility=ConstantVol(0.15),
+    expected = replay(spx, book, start="2018-02-01", hedge_volatility=ConstantVol(0.15),
                       rule=EveryNSteps(2), costs=ONE_BP)
     assert not bt.error
     m = _metrics(bt)
@@ -149,7 +158,7 @@ def test_single_replay_of_the_current_book_rescales_its_strikes(app_test, spx):
     _submit(at, mode="replay", book_kind="current", start=dt.date(2018, 1, 2), vol_kind="vix")
     spot = float(spx.prices.loc["2018-01-02"])
     expected = replay(spx, Book([OptionLeg("put", 0.9 * spot, 63 / 252, 1.0)]), start="2018-01-02",
-                      volatility=ImpliedVolSeries(), costs=ONE_BP)
+                      hedge_volatility=ImpliedVolSeries(), costs=ONE_BP)
     assert not at.error
     assert _num(_metrics(at)["P&L (hedged)"]) == pytest.approx(expected.pnl, abs=0.006)
     assert any("strikes divided by the Option Book page's spot (100.00)" in c.value for c in at.caption)
@@ -161,7 +170,7 @@ def test_current_book_missing_shows_an_error_and_the_page_goes_on(bt):
     assert [e.value for e in bt.error] == [
         "Backtest: no current book yet: build one on the Option Book page, or pick a preset"]
     assert not bt.metric
-    assert bt.button(key="bt_run") is not None and len(bt.expander) == 1
+    assert bt.button(key="bt_run") is not None and _explanation(bt)
 
 
 def _csv(n: int = 40, start: str = "2021-03-01") -> bytes:
@@ -187,7 +196,7 @@ def test_csv_without_enough_history_for_the_window_shows_a_clear_error(app_test)
     assert [e.value for e in at.error] == [
         "Backtest: window of 63 returns needs 64 closes up to 2021-03-01, but the data hold only 1 "
         "(they start on 2021-03-01); the whole series has 40 closes: shorten the window"]
-    assert not at.metric and len(at.expander) == 1
+    assert not at.metric and _explanation(at)
     # a window that fits the file but not before the first entry: the library's message
     _submit(at, vol_kind="realised", realised_window=30)
     assert [e.value for e in at.error] == [
@@ -231,7 +240,7 @@ def test_a_simulated_source_falls_back_to_its_real_history(bt):
 
 def test_rolling_view_adds_trades_up_to_the_programme_curve(spx):
     prog = rolling_programme(spx, "straddle", tenor=42 / 252, quantity=-1.0, roll="monthly",
-                             start="2017-01-01", end="2017-04-30", volatility=ImpliedVolSeries())
+                             start="2017-01-01", end="2017-04-30", hedge_volatility=ImpliedVolSeries())
     view = rolling_view(prog, spx.prices)
     # two-month trades entered monthly overlap; summed they must give the library's curve
     np.testing.assert_allclose(view.attribution["pnl"].to_numpy(), prog.cumulative_pnl.to_numpy(), atol=1e-9)
@@ -259,8 +268,7 @@ def _params(at) -> dict[str, str]:
 
 
 def test_query_params_are_read_on_first_load_and_bad_ones_reported(app_test):
-    from ui.backtest import SCHEMA
-
+    SCHEMA = backtest_schema()
     at = app_test(PAGE, timeout=120)
     at.query_params["start"] = "2017-01-01"
     at.query_params["end"] = "2017-06-30"
@@ -298,12 +306,11 @@ def test_a_bad_date_in_the_link_is_reported_and_the_default_kept(app_test):
     at.run()
     assert not at.exception
     assert any("end" in w.value and "2018-02-30" in w.value for w in at.warning)
-    assert at.date_input(key="bt_end").value == FIELDS["end"].default
+    assert at.date_input(key="bt_end").value == dt.date.fromisoformat(FIELDS["end"].default)
 
 
 def test_scenario_file_round_trip_through_the_uploader(bt):
-    from ui.backtest import SCHEMA
-
+    SCHEMA = backtest_schema()
     text = SCHEMA.to_json({"mode": "replay", "vol_kind": "constant", "const_vol_pct": 18.0,
                            "preset": "strangle", "start": "2016-03-01", "tenor_days": 42,
                            "source_start": "2015-01-01", "source_end": "2016-12-31"})
@@ -342,3 +349,19 @@ def test_a_csv_source_cannot_travel_and_the_sidebar_says_so(app_test):
     assert not at.exception
     assert any("uploaded CSV file" in w.value and "cannot travel in a link" in w.value
                for w in at.sidebar.warning)
+
+
+def test_an_option_hedge_and_the_rule_names_of_old_links(app_test):
+    at = app_test(PAGE, timeout=120)
+    at.query_params["rule"] = "band"  # a link written before the rules had registry names
+    at.query_params["band_width"] = "0.2"
+    at.run()
+    assert not at.exception and not at.error
+    assert not any("link were ignored" in w.value for w in at.warning)
+    assert at.selectbox(key="bt_rule").value == "delta_band"
+    assert at.number_input(key="bt_hopt_roll_days").value == 5.0
+    _submit(at, mode="replay", start=dt.date(2018, 2, 1), strategy="delta-gamma", hopt_tenor_days=42.0)
+    assert not at.error, [e.value for e in at.error]
+    trades = at.dataframe[0].value
+    assert {"options traded", "options held after"} <= set(trades.columns)
+    assert trades["options traded"].abs().sum() > 0

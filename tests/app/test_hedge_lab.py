@@ -10,8 +10,11 @@ from hedgelib import theory
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts, run_experiment
 from hedgelib.market.models import GBM
-from ui.hedge_lab import MAX_PATH_STEPS, PROGRESS_FROM, SCHEMA
+from hedgelib.scenario import hedge_lab_schema
+from ui.hedge_lab import MAX_PATH_STEPS, PROGRESS_FROM
 from ui.state import BOOK_KEY, MARKET_KEY
+
+SCHEMA = hedge_lab_schema()
 
 PAGE = "pages/3_Hedge_Lab.py"
 SMALL = 400  # paths per run in tests that only check the wiring
@@ -88,9 +91,9 @@ CHANGES = [
     ("strategy", "none"),
     ("strategy", "delta-gamma"),
     ("strategy", "delta-vega"),
-    ("rule", "band"),
-    ("rule", "ww"),
-    ("rule", "anyof"),  # with every_n = 5 (see below): every step would equal the default
+    ("rule", "delta_band"),
+    ("rule", "whalley_wilmott"),
+    ("rule", "every_n_or_band"),  # with every_n = 5 (see below): every step would equal the default
     ("every_n", 5),
     ("hedge_vol_pct", 25.0),
     ("pricing_vol_pct", 25.0),
@@ -100,14 +103,18 @@ CHANGES = [
     ("n_steps", 21),
     ("seed", 7),
     ("drift_pct", 30.0),
+    ("option_spread_pct", 2.0),  # with a strategy that trades the option (see below)
 ]
+# Controls that only move the result of a strategy trading the hedge option.
+OPTION_ONLY = {"option_spread_pct"}
 
 
 @pytest.mark.parametrize(("name", "value"), CHANGES, ids=[f"{n}={v}" for n, v in CHANGES])
 def test_each_main_control_reruns(app_test, name, value):
     at = app_test(PAGE)
     at.run()
-    _submit(at, n_paths=SMALL, **({"every_n": 5} if value == "anyof" else {}))
+    _submit(at, n_paths=SMALL, **({"every_n": 5} if value == "every_n_or_band" else {}),
+            **({"strategy": "delta-gamma"} if name in OPTION_ONLY else {}))
     before = _metrics(at)
     _submit(at, **{name: value})
     assert not at.exception and not at.error
@@ -190,12 +197,12 @@ def test_query_params_are_read_on_first_load(app_test):
 
 
 def test_run_writes_the_link(lab):
-    _submit(lab, n_paths=SMALL, rule="band", band_width=0.1)
+    _submit(lab, n_paths=SMALL, rule="delta_band", band_width=0.1)
     params = {k: lab.query_params[k] for k in lab.query_params}
     flat = {k: v[-1] if isinstance(v, list) else v for k, v in params.items()}
-    assert flat == {"n_paths": str(SMALL), "rule": "band", "band_width": "0.1"}
+    assert flat == {"n_paths": str(SMALL), "rule": "delta_band", "band_width": "0.1"}
     found, problems = SCHEMA.from_query_params(flat)
-    assert not problems and found == {"n_paths": SMALL, "rule": "band", "band_width": 0.1}
+    assert not problems and found == {"n_paths": SMALL, "rule": "delta_band", "band_width": 0.1}
 
 
 def test_upload_scenario_and_bad_file(lab):
@@ -243,3 +250,37 @@ def test_settings_survive_a_visit_to_another_page(app_test):
     assert at.selectbox(key="hl_model").value == "Merton"
     assert at.number_input(key="hl_cost_bp").value == pytest.approx(1.0)
     assert _metrics(at) == before
+
+
+def test_old_links_and_files_keep_loading(app_test):
+    at = app_test(PAGE)
+    # rule names of links written before the rules had registry names
+    for key, value in {"rule": "anyof", "every_n": "5", "band_width": "0.1", "n_paths": str(SMALL)}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.error and not at.warning
+    assert at.selectbox(key="hl_rule").value == "every_n_or_band"
+    assert "rebalanced every 5 trading days or when the hedge is off by more than 0.1 shares" in " ".join(
+        i.value for i in at.info)
+    old = json.dumps({"format": "hedge-lab-scenario", "page": "hedge_lab", "version": 1,
+                      "inputs": {"rule": "ww", "n_paths": SMALL, "cost_bp": 10.0}})
+    at.file_uploader(key="hl_upload").upload("old.json", old.encode(), "application/json").run()
+    assert not at.exception and not at.error
+    assert any("Loaded the scenario from old.json" in s.value for s in at.success)
+    assert at.selectbox(key="hl_rule").value == "whalley_wilmott"
+    assert at.query_params["rule"] in ("whalley_wilmott", ["whalley_wilmott"])  # new names written
+
+
+def test_the_hedge_option_rolls_before_its_expiry(lab):
+    assert lab.number_input(key="hl_hopt_roll_days").value == 5.0
+    _submit(lab, n_paths=SMALL, strategy="delta-gamma", hopt_tenor_days=42.0)
+    assert not lab.error
+    ledger = next(d.value for d in lab.dataframe if "hedge option strike" in d.value.columns)
+    # a 42-day option rolled 5 days before expiry: a new strike 37 trading days later
+    assert ledger["hedge option strike"].nunique() >= 2
+    assert ledger["hedge option expiry (trading day)"].iloc[0] == pytest.approx(42.0)
+    rolled = _metrics(lab)
+    _submit(lab, hopt_roll_days=0.0)
+    assert not lab.error and _metrics(lab)["Mean P&L"] != rolled["Mean P&L"]
+    _submit(lab, hopt_roll_days=42.0)
+    assert "Hedge option" in lab.error[0].value and "roll_before must be shorter than the tenor" in lab.error[0].value

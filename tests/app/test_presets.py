@@ -11,7 +11,14 @@ import pytest
 from hedgelib import bs_price
 from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
-from ui import backtest, hedge_lab, rule_comparison
+from hedgelib.scenario import (
+    backtest_fields,
+    backtest_schema,
+    hedge_lab_fields,
+    hedge_lab_schema,
+    rule_comparison_fields,
+    rule_comparison_schema,
+)
 from ui.pages import PAGES, available_pages
 from ui.presets import (
     BACKTEST_PAGE,
@@ -23,12 +30,12 @@ from ui.presets import (
     preset_settings,
     presets_for,
 )
-from ui.source_picker import SOURCE_KEY
+from ui.sources import SOURCE_KEY
 from ui.state import BOOK_KEY, MARKET_KEY
 
 BY_KEY = {p.key: p for p in PRESETS}
-WIDGETS = {HEDGE_LAB_PAGE: hedge_lab.WIDGETS, BACKTEST_PAGE: backtest.WIDGETS,
-           RULE_COMPARISON_PAGE: rule_comparison.WIDGETS}
+WIDGETS = {HEDGE_LAB_PAGE: tuple(hedge_lab_fields()), BACKTEST_PAGE: tuple(backtest_fields()),
+           RULE_COMPARISON_PAGE: tuple(rule_comparison_fields())}
 PREFIX = {HEDGE_LAB_PAGE: "hl_", BACKTEST_PAGE: "bt_", RULE_COMPARISON_PAGE: "rc_"}
 TITLES = {p.path: p.title for p in PAGES}
 
@@ -71,8 +78,11 @@ def test_every_preset_validates_against_its_page(preset):
         want = dt.date.fromisoformat(value) if isinstance(settings[name], dt.date) else value
         assert settings[name] == want, name
         # Types follow the page's defaults, so the widgets accept the values.
-        defaults = {HEDGE_LAB_PAGE: hedge_lab.SCHEMA.defaults, RULE_COMPARISON_PAGE: rule_comparison.SCHEMA.defaults,
-                    BACKTEST_PAGE: {k: f.default for k, f in backtest.FIELDS.items()}}[preset.page]
+        # (backtest dates travel as ISO text and are typed as dates on the page)
+        defaults = {HEDGE_LAB_PAGE: hedge_lab_schema().defaults,
+                    RULE_COMPARISON_PAGE: rule_comparison_schema().defaults,
+                    BACKTEST_PAGE: {k: dt.date.fromisoformat(v) if k in ("start", "end") else v
+                                    for k, v in backtest_schema().defaults.items()}}[preset.page]
         assert type(settings[name]) is type(defaults[name]), name
     assert len(preset.blurb) > 200 and "look at" in preset.blurb.lower()
 
@@ -130,7 +140,7 @@ def test_apply_overrides_stale_page_state_and_sets_shared_keys():
                           "valuation_time": 0.1}}
     settings = apply_preset(hull, state)
     assert state["hl_every_n"] == 5 and state["hl_submitted"] == settings
-    assert all(state["hl_" + k] == settings[k] for k in hedge_lab.WIDGETS)
+    assert all(state["hl_" + k] == settings[k] for k in WIDGETS[HEDGE_LAB_PAGE])
     assert "hl_note" not in state and state["hl_write_link"] is True
     assert state[BOOK_KEY] == Book.from_dict(dict(hull.book))
     assert state[MARKET_KEY] == {"spot": 49.0, "volatility": 0.2, "rate": 0.05, "dividend_yield": 0.0,

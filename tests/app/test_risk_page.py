@@ -144,10 +144,10 @@ def test_bad_inputs_show_errors(app_test):
     assert any("path-steps" in e.value for e in at.error)
 
     # A Hedge Lab set-up whose hedge option has no life: the library refuses, the page says so.
-    from ui.hedge_lab import FIELDS
+    from hedgelib.scenario import hedge_lab_fields
 
     at = app_test(PAGE)
-    at.session_state["hl_submitted"] = {**{k: f.default for k, f in FIELDS.items()},
+    at.session_state["hl_submitted"] = {**{k: f.default for k, f in hedge_lab_fields().items()},
                                         "strategy": "delta-gamma", "hopt_tenor_days": 0.0}
     at.run()
     assert not at.exception
@@ -187,8 +187,9 @@ def test_query_params_are_read_on_first_load_and_bad_ones_reported(app_test):
 
 
 def test_scenario_file_round_trip_and_the_var_es_csv(app_test):
-    from ui.risk_page import SCHEMA
+    from ui.risk_page import risk_schema
 
+    SCHEMA = risk_schema()
     at = app_test(PAGE)
     at.run()
     book = Book([OptionLeg("put", 95.0, 0.25, -2.0)])
@@ -225,3 +226,18 @@ def test_measures_frame_lays_out_the_measures():
                             "Hedged": {"VaR 95%": 1.0, "ES 95%": 1.5}})
     assert frame.to_dict("list") == {"measure": ["VaR 95%", "ES 95%"], "unhedged": [3.0, 4.0],
                                      "hedged": [1.0, 1.5]}
+
+
+def test_the_rule_is_a_form_input_and_old_rule_names_load(app_test):
+    at = app_test(PAGE)
+    at.query_params["rule"] = "band"  # a link written before the rules had registry names
+    at.query_params["band_width"] = "0.2"
+    at.run()
+    assert not at.exception and not at.error and not at.warning
+    assert at.selectbox(key="rk_rule").value == "delta_band"
+    assert at.number_input(key="rk_band_width").value == 0.2
+    before = _metrics(at)["VaR 99% hedged"]
+    at.selectbox(key="rk_rule").select("every_n_steps")
+    _run(at)
+    assert _metrics(at)["VaR 99% hedged"] != before
+    assert "rule" not in at.query_params  # back to the default rule

@@ -7,9 +7,19 @@ import json
 import pytest
 
 from hedgelib.book import Book, OptionLeg
-from hedgelib.hedging import DeltaBand, EveryNSteps, TransactionCosts, WhalleyWilmott, compare
+from hedgelib.hedging import (
+    DeltaBand,
+    EveryNSteps,
+    HedgeSetup,
+    TransactionCosts,
+    WhalleyWilmott,
+    compare,
+)
 from hedgelib.market.models import GBM
-from ui.rule_comparison import MAX_HEDGED_PATH_STEPS, SCHEMA, default_setups
+from hedgelib.scenario import default_setups, rule_comparison_schema
+from ui.errors import MAX_HEDGED_PATH_STEPS
+
+SCHEMA = rule_comparison_schema()
 
 PAGE = "pages/5_Rule_Comparison.py"
 SMALL = 400  # paths per run in tests that only check the wiring
@@ -46,12 +56,13 @@ def test_default_run_shows_the_table_matching_the_library(app_test):
     # The defaults: a short ATM call (strike = spot = 100, 63 trading days), GBM 5% drift and
     # 20% vol, 63 steps, 5,000 paths, seed 42, rate 3%, each set-up at 20% and 5 bp.
     book = Book([OptionLeg("call", 100.0, 63 / 252, -1.0)])
+    base = HedgeSetup(0.2, pricing_volatility=0.2, rate=0.03, costs=TransactionCosts(proportional=5e-4))
     cmp = compare(
         GBM(0.05, 0.2), book,
-        {"daily": {"rule": EveryNSteps(1)}, "weekly": {"rule": EveryNSteps(5)},
-         "band 0.05": {"rule": DeltaBand(0.05)}, "Whalley-Wilmott 1": {"rule": WhalleyWilmott(1.0)}},
-        spot=100.0, horizon=63 / 252, n_steps=63, n_paths=5000, seed=42, hedge_volatility=0.2,
-        pricing_volatility=0.2, rate=0.03, costs=TransactionCosts(proportional=5e-4),
+        {"daily": base.replace(rule=EveryNSteps(1)), "weekly": base.replace(rule=EveryNSteps(5)),
+         "band 0.05": base.replace(rule=DeltaBand(0.05)),
+         "Whalley-Wilmott 1": base.replace(rule=WhalleyWilmott(1.0))},
+        spot=100.0, horizon=63 / 252, n_steps=63, n_paths=5000, seed=42,
     ).table()
     assert table["Std of P&L"].to_numpy() == pytest.approx(cmp["std"].to_numpy(), rel=1e-12)
     assert table["Mean cost"].to_numpy() == pytest.approx(cmp["mean_cost"].to_numpy(), rel=1e-12)
@@ -114,7 +125,9 @@ def test_bad_inputs_show_errors_not_tracebacks(app_test):
     [
         (default_setups()[:1], "compare 2 to 5 set-ups, got 1"),
         ([*default_setups()[:2], {**default_setups()[0]}], "'daily' is used twice"),
-        ([{**default_setups()[0], "parameter": 2.5}, default_setups()[1]], "whole number from 1 to 63"),
+        ([{**default_setups()[0], "every_n": 2.5}, default_setups()[1]], "whole number from 1 to 10000"),
+        ([{**default_setups()[2], "band_width": None}, default_setups()[1]], "must be a number"),
+        ([{**default_setups()[0], "rule": "sometimes"}, default_setups()[1]], "rule must be one of"),
         ([{**default_setups()[0], "hedge_vol_pct": 0.0}, default_setups()[1]], "hedge volatility must be > 0"),
     ],
 )
@@ -168,3 +181,20 @@ def test_query_params_fill_the_inputs_and_setups(app_test):
     assert not at2.exception and not at2.error
     assert list(_table(at2)["Set-up"]) == [r["name"] for r in default_setups()]
     assert any("setups:" in w.value for w in at2.warning)
+
+
+def test_a_set_up_with_a_hedge_option_rolls_it(app_test):
+    rows = [default_setups()[0], {**default_setups()[1], "name": "gamma", "strategy": "delta-gamma"}]
+    at = app_test(PAGE)
+    for k, v in SCHEMA.to_query_params({"setups": {"rows": rows}, "n_paths": 300,
+                                        "hopt_tenor_days": 42.0}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="rc_hopt_roll_days").value == 5.0
+    assert list(_table(at)["Strategy"]) == ["Delta (stock)", "Delta-gamma (stock + option)"]
+    before = _table(at)["Mean P&L"].iloc[1]
+    _submit(at, hopt_roll_days=0.0)
+    assert not at.error
+    assert _table(at)["Mean P&L"].iloc[1] != before
+    assert _table(at)["Mean P&L"].iloc[0] == _table(at)["Mean P&L"].iloc[0]

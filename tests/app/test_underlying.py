@@ -10,7 +10,7 @@ import pytest
 
 from hedgelib.market.calibrate import estimate_gbm, fit_garch, realised_volatility
 from hedgelib.market.history import list_bundled, load_bundled
-from ui.source_picker import CSV_KEY, SOURCE_KEY, YAHOO_KEY
+from ui.sources import CSV_KEY, SOURCE_KEY, YAHOO_KEY
 
 PAGE = "pages/2_Underlying.py"
 

@@ -83,7 +83,8 @@ def test_a_shareable_link_opens_the_same_inputs_in_a_new_page(page: Page, app_ur
     expect(metric).to_contain_text("11", timeout=30_000)
     _type_date(page, "Start (first entry)", "2017-01-01")
     _type_date(page, "End (last entry)", "2017-06-30")
-    page.get_by_role("spinbutton", name="Tenor (trading days)").fill("10")
+    # exact: the hedge option has a "Hedge option: tenor (trading days)" of its own
+    page.get_by_role("spinbutton", name="Tenor (trading days)", exact=True).fill("10")
     page.get_by_role("button", name="Run").click()
     expect(metric).to_contain_text("6", timeout=30_000)
     expect(page).to_have_url(re.compile(r"tenor_days=10"), timeout=20_000)
@@ -97,7 +98,7 @@ def test_a_shareable_link_opens_the_same_inputs_in_a_new_page(page: Page, app_ur
     expect(field.locator("input[type=date]")).to_have_value("2017-01-01", timeout=30_000)
     end = other.locator("[data-testid='stDateInput']", has_text="End (last entry)")
     expect(end.locator("input[type=date]")).to_have_value("2017-06-30")
-    expect(other.get_by_role("spinbutton", name="Tenor (trading days)")).to_have_value("10")
+    expect(other.get_by_role("spinbutton", name="Tenor (trading days)", exact=True)).to_have_value("10")
     expect(other.locator("[data-testid='stMetric']", has_text="Trades")).to_contain_text("6", timeout=30_000)
     assert other.locator("[data-testid='stAlertContentWarning']", has_text="link were ignored").count() == 0
     other.close()

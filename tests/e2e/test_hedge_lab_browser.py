@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
 
-from ui.hedge_lab import SCHEMA
+from hedgelib.scenario import hedge_lab_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -116,7 +116,8 @@ def test_shared_link_restores_the_inputs(page: Page, app_url: str):
 def test_upload_scenario_file(page: Page, app_url: str, tmp_path: Path):
     page.goto(app_url + "/Hedge_Lab")
     expect(page.get_by_role("heading", name="Monte Carlo Hedge Lab").first).to_be_visible(timeout=30_000)
-    scenario = json.loads(SCHEMA.to_json({"model": "Merton", "n_paths": 1500, "rule": "band"}))
+    scenario = json.loads(hedge_lab_schema().to_json({"model": "Merton", "n_paths": 1500,
+                                                      "rule": "delta_band"}))
     file = tmp_path / "scenario.json"
     file.write_text(json.dumps(scenario))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(file))
