@@ -134,15 +134,8 @@ class StaticHedge:
 
 
 def static_hedge(
-    book: Book,
-    *,
-    spot: float,
-    volatility: float,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    time: float = 0.0,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
+    book: Book, *, spot: float, volatility: float, rate: float = 0.0, dividend_yield: float = 0.0,
+    time: float = 0.0, strategy: Any = "delta", hedge_option: HedgeOption | None = None,
 ) -> StaticHedge:
     """The hedge a strategy holds at one instant, and the hedged position it makes.
 
@@ -267,18 +260,9 @@ class StressGrid:
 
 
 def stress_grid(
-    book: Book,
-    *,
-    spot: float,
-    volatility: float,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    spot_shocks: ArrayLike,
-    vol_shocks: ArrayLike,
-    time: float = 0.0,
-    horizon: float = 0.0,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
+    book: Book, *, spot: float, volatility: float, rate: float = 0.0, dividend_yield: float = 0.0,
+    spot_shocks: ArrayLike, vol_shocks: ArrayLike, time: float = 0.0, horizon: float = 0.0,
+    strategy: Any = "delta", hedge_option: HedgeOption | None = None,
 ) -> StressGrid:
     """P&L of the book and of its static hedge under spot and volatility shocks.
 
@@ -475,18 +459,9 @@ def _closes(history: Any) -> tuple[pd.Series, str]:
 
 
 def historical_var(
-    book: Book,
-    history: PriceHistory | pd.Series,
-    *,
-    horizon_days: int = 1,
-    level: float = 0.99,
-    volatility: float,
-    spot: float | None = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    time: float = 0.0,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
+    book: Book, history: PriceHistory | pd.Series, *, horizon_days: int = 1, level: float = 0.99,
+    volatility: float, spot: float | None = None, rate: float = 0.0, dividend_yield: float = 0.0,
+    time: float = 0.0, strategy: Any = "delta", hedge_option: HedgeOption | None = None,
 ) -> HistoricalVaR:
     """Historical-simulation VaR and ES of the book, and of its static hedge, by full revaluation.
 
@@ -508,14 +483,8 @@ def historical_var(
         Today's price of the book's underlying, > 0; default the last close of ``history``.
         The series' moves are applied to it, so a book on a stock at 100 can be stressed with
         the S&P 500's history.
-    rate, dividend_yield : float, default 0.0
-        Continuously compounded.
-    time : float, default 0.0
-        Years elapsed since the book's today, >= 0.
-    strategy : str or Strategy, default "delta"
-        The static hedge, set today and held over the horizon (see :func:`static_hedge`).
-    hedge_option : HedgeOption, optional
-        The hedge option of ``"delta-gamma"`` and ``"delta-vega"``.
+    rate, dividend_yield, time, strategy, hedge_option
+        As in :func:`static_hedge`: the static hedge is set today and held over the horizon.
 
     Returns
     -------

@@ -128,14 +128,8 @@ def derman_kamal_std(
 
 
 def _book_inputs(
-    book: Any,
-    spot: Any,
-    volatility: Any,
-    n_rebalances: Any,
-    horizon: Any,
-    rate: Any,
-    dividend_yield: Any,
-    drift: Any,
+    book: Any, spot: Any, volatility: Any, n_rebalances: Any, horizon: Any, rate: Any,
+    dividend_yield: Any, drift: Any,
 ) -> tuple[float, float, int, float, float, float, float]:
     if not callable(getattr(book, "greeks", None)):
         raise HedgeLibError(
@@ -167,12 +161,7 @@ def _default_nodes(n: int) -> int:
 
 
 def _lognormal_expectations(
-    func: Any,
-    times: FloatArray,
-    s0: float,
-    sigma: float,
-    growth: float,
-    n_nodes: int,
+    func: Any, times: FloatArray, s0: float, sigma: float, growth: float, n_nodes: int,
 ) -> FloatArray:
     """``E[func(t, S_t)]`` for each ``t`` in ``times`` under a lognormal spot (trapezoid in z)."""
     z = np.linspace(-_Z_MAX, _Z_MAX, n_nodes)
@@ -189,15 +178,8 @@ def _lognormal_expectations(
 
 
 def hedge_error_std(
-    book: Any,
-    *,
-    spot: float,
-    volatility: float,
-    n_rebalances: int,
-    horizon: float | None = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    drift: float | None = None,
+    book: Any, *, spot: float, volatility: float, n_rebalances: int, horizon: float | None = None,
+    rate: float = 0.0, dividend_yield: float = 0.0, drift: float | None = None,
     n_nodes: int | None = None,
 ) -> float:
     """Standard deviation of a book's delta-hedged P&L, integrating its gamma numerically.
@@ -273,11 +255,7 @@ def hedge_error_std(
 
 
 def expected_rebalancing_cost_atm(
-    spot: ArrayLike,
-    proportional: ArrayLike,
-    n_rebalances: ArrayLike,
-    *,
-    quantity: ArrayLike = 1.0,
+    spot: ArrayLike, proportional: ArrayLike, n_rebalances: ArrayLike, *, quantity: ArrayLike = 1.0,
     include_entry_exit: bool = True,
 ) -> float | FloatArray:
     """Expected proportional cost of delta-hedging one option at the money: closed form.
@@ -335,18 +313,9 @@ def expected_rebalancing_cost_atm(
 
 
 def expected_rebalancing_cost(
-    book: Any,
-    *,
-    spot: float,
-    volatility: float,
-    proportional: float,
-    n_rebalances: int,
-    horizon: float | None = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    drift: float | None = None,
-    include_entry_exit: bool = True,
-    n_nodes: int | None = None,
+    book: Any, *, spot: float, volatility: float, proportional: float, n_rebalances: int,
+    horizon: float | None = None, rate: float = 0.0, dividend_yield: float = 0.0,
+    drift: float | None = None, include_entry_exit: bool = True, n_nodes: int | None = None,
 ) -> float:
     """Expected proportional cost of delta-hedging a book ``N`` times, integrated numerically.
 
@@ -504,12 +473,8 @@ def leland_volatility(
 
 
 def whalley_wilmott_half_width(
-    spot: ArrayLike,
-    gamma: ArrayLike,
-    proportional: ArrayLike,
-    risk_aversion: ArrayLike,
-    rate: ArrayLike = 0.0,
-    time_to_expiry: ArrayLike = 0.0,
+    spot: ArrayLike, gamma: ArrayLike, proportional: ArrayLike, risk_aversion: ArrayLike,
+    rate: ArrayLike = 0.0, time_to_expiry: ArrayLike = 0.0,
 ) -> float | FloatArray:
     """Half-width of the Whalley-Wilmott no-trade band around the Black-Scholes delta.
 
@@ -580,11 +545,8 @@ def whalley_wilmott_band(
 
 
 def gamma_pnl(
-    gamma: ArrayLike,
-    spot: ArrayLike,
-    realised_volatility: ArrayLike,
-    implied_volatility: ArrayLike,
-    dt: ArrayLike,
+    gamma: ArrayLike, spot: ArrayLike, realised_volatility: ArrayLike,
+    implied_volatility: ArrayLike, dt: ArrayLike,
 ) -> float | FloatArray:
     """P&L of a delta-hedged position over a short interval: gamma times realised minus implied.
 

@@ -191,13 +191,7 @@ class Replay:
 
 
 def _locate_range(
-    prices: pd.Series,
-    name: str,
-    start: Any,
-    end: Any,
-    expiry: float,
-    time_basis: str,
-    ppy: int,
+    prices: pd.Series, name: str, start: Any, end: Any, expiry: float, time_basis: str, ppy: int,
 ) -> tuple[int, int]:
     """Rows of the first and last date of a replay."""
     idx = prices.index
@@ -276,20 +270,10 @@ def _attribution_over_time(frame: pd.DataFrame, entry: float) -> pd.DataFrame:
 
 
 def replay(
-    history: Any,
-    book: Book,
-    *,
-    start: Any,
-    end: Any = None,
-    hedge_volatility: Any = 0.2,
-    pricing_volatility: float | None = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    rule: Any = EVERY_STEP,
-    costs: Any = NO_COSTS,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
-    time_basis: TimeBasis = "trading",
+    history: Any, book: Book, *, start: Any, end: Any = None, hedge_volatility: Any = 0.2,
+    pricing_volatility: float | None = None, rate: float = 0.0, dividend_yield: float = 0.0,
+    rule: Any = EVERY_STEP, costs: Any = NO_COSTS, strategy: Any = "delta",
+    hedge_option: HedgeOption | None = None, time_basis: TimeBasis = "trading",
     periods_per_year: int = TRADING_DAYS_PER_YEAR,
 ) -> Replay:
     """Hedge one book over real closes, from ``start`` to its last expiry (or ``end``).

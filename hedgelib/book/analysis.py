@@ -114,12 +114,7 @@ def _lognormal_cdf(x: np.ndarray, spot: float, sigma: float, horizon: float, dri
 
 
 def expiry_statistics(
-    book: Book,
-    *,
-    spot: float,
-    volatility: float,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
+    book: Book, *, spot: float, volatility: float, rate: float = 0.0, dividend_yield: float = 0.0,
 ) -> ExpiryStatistics:
     """Premium, maximum profit and loss, and breakevens of a book held to expiry.
 
@@ -333,14 +328,8 @@ def _grid(values: Any, name: str, check) -> FloatArray:
 
 
 def scenario_pnl(
-    book: Book,
-    *,
-    spot: float,
-    volatility: float,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    spot_grid: ArrayLike,
-    volatility_grid: ArrayLike | None = None,
+    book: Book, *, spot: float, volatility: float, rate: float = 0.0, dividend_yield: float = 0.0,
+    spot_grid: ArrayLike, volatility_grid: ArrayLike | None = None,
     time_grid: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """P&L of the book against today's value, over spot x volatility or spot x time.
@@ -414,12 +403,7 @@ def scenario_pnl(
 
 
 def greeks_profile(
-    book: Book,
-    *,
-    spot_grid: ArrayLike,
-    volatility: float,
-    time: float = 0.0,
-    rate: float = 0.0,
+    book: Book, *, spot_grid: ArrayLike, volatility: float, time: float = 0.0, rate: float = 0.0,
     dividend_yield: float = 0.0,
 ) -> pd.DataFrame:
     """Value and greeks of the book against spot, for the "greeks against spot" chart.

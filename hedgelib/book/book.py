@@ -208,13 +208,8 @@ class OptionLeg:
         return _scale_greeks(g, self.quantity)
 
     def value(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> float | FloatArray:
         """Value of the position (quantity times the option price), in currency.
 
@@ -238,13 +233,8 @@ class OptionLeg:
         return _to_output(np.broadcast_to(self._value(s, sigma, t, r, q), shape).copy())
 
     def greeks(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> Greeks:
         """Greeks of the position (quantity times the option greeks); same inputs as :meth:`value`.
 
@@ -393,13 +383,8 @@ class Book:
     # -- valuation -----------------------------------------------------------------------
 
     def value(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> float | FloatArray:
         """Value of the book in currency, broadcast over spot, volatility and time.
 
@@ -435,13 +420,8 @@ class Book:
         return _to_output(total)
 
     def greeks(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> Greeks:
         """Greeks of the book: the quantity-weighted sum of leg greeks, plus ``stock`` in delta.
 
@@ -458,13 +438,8 @@ class Book:
         return Greeks(**{n: _to_output(v) for n, v in total.items()})
 
     def leg_values(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> FloatArray:
         """Value of each leg (quantity included), shape ``(len(book),) + broadcast shape``.
 
@@ -477,13 +452,8 @@ class Book:
         return out
 
     def leg_greeks(
-        self,
-        spot: ArrayLike,
-        volatility: ArrayLike,
-        *,
-        time: ArrayLike = 0.0,
-        rate: ArrayLike = 0.0,
-        dividend_yield: ArrayLike = 0.0,
+        self, spot: ArrayLike, volatility: ArrayLike, *, time: ArrayLike = 0.0,
+        rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0,
     ) -> tuple[Greeks, ...]:
         """Greeks of each leg (quantity included), one :class:`Greeks` per leg."""
         return tuple(
@@ -492,14 +462,8 @@ class Book:
         )
 
     def leg_table(
-        self,
-        spot: float,
-        volatility: float,
-        *,
-        time: float = 0.0,
-        rate: float = 0.0,
-        dividend_yield: float = 0.0,
-        include_stock: bool = True,
+        self, spot: float, volatility: float, *, time: float = 0.0, rate: float = 0.0,
+        dividend_yield: float = 0.0, include_stock: bool = True,
     ) -> pd.DataFrame:
         """One row per leg with its terms, value and greeks (quantity included), for display.
 

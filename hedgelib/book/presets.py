@@ -69,12 +69,7 @@ PRESETS: dict[str, str] = {name: p.description for name, p in _TABLE.items()}
 
 
 def preset_book(
-    name: str,
-    spot: float,
-    expiry: float,
-    *,
-    width: float = 0.10,
-    quantity: float = 1.0,
+    name: str, spot: float, expiry: float, *, width: float = 0.10, quantity: float = 1.0,
     far_expiry: float | None = None,
 ) -> Book:
     """A classic option strategy around ``spot``.

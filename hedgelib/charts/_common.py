@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -11,6 +12,17 @@ from hedgelib.conventions import HedgeLibError
 
 # Red for losses, blue for gains: plotly's "RdBu" runs from red (low) to blue (high).
 PNL_COLORSCALE = "RdBu"
+# A horizontal legend above the plot, where it never covers the data.
+LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0}
+
+
+def finish(fig: Any, title: str, x_title: str, y_title: str, *, x: dict | None = None,
+           y: dict | None = None, **layout: Any) -> Any:
+    """Give a figure its title, axis titles (with axis options ``x``, ``y``) and layout."""
+    fig.update_layout(title={"text": title}, **layout)
+    fig.update_xaxes(title_text=x_title, **(x or {}))
+    fig.update_yaxes(title_text=y_title, **(y or {}))
+    return fig
 
 
 def vector(value: ArrayLike, name: str) -> FloatArray:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import vector
+from hedgelib.charts._common import finish, vector
 from hedgelib.conventions import HedgeLibError
 
 __all__ = [
@@ -64,18 +64,10 @@ def _check_length(reference_name: str, n: int, other: np.ndarray, name: str) -> 
 
 
 def price_trades_figure(
-    dates: ArrayLike,
-    prices: ArrayLike,
-    trade_dates: ArrayLike,
-    trade_shares: ArrayLike,
-    *,
-    trade_prices: ArrayLike | None = None,
-    entry_dates: ArrayLike | None = None,
-    levels: Mapping[str, float] | None = None,
-    name: str = "Close",
-    title: str = "Price and hedge trades",
-    x_title: str = "Date",
-    y_title: str = "Price (currency)",
+    dates: ArrayLike, prices: ArrayLike, trade_dates: ArrayLike, trade_shares: ArrayLike, *,
+    trade_prices: ArrayLike | None = None, entry_dates: ArrayLike | None = None,
+    levels: Mapping[str, float] | None = None, name: str = "Close",
+    title: str = "Price and hedge trades", x_title: str = "Date", y_title: str = "Price (currency)",
 ) -> go.Figure:
     """The price with the hedge's trades marked: buys as green up-triangles, sells as red
     down-triangles.
@@ -174,19 +166,14 @@ def price_trades_figure(
                     hovertemplate="%{y:,.2f}<extra>" + label + "</extra>",
                 )
             )
-    fig.update_layout(title={"text": title}, hovermode="closest", legend=_LEGEND, margin={"b": 140})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="closest", legend=_LEGEND, margin={"b": 140},
+    )
 
 
 def hedge_position_figure(
-    dates: ArrayLike,
-    position: ArrayLike,
-    *,
-    name: str = "Hedge (shares)",
-    title: str = "Hedge position after each day's trade",
-    x_title: str = "Date",
+    dates: ArrayLike, position: ArrayLike, *, name: str = "Hedge (shares)",
+    title: str = "Hedge position after each day's trade", x_title: str = "Date",
     y_title: str = "Shares held (+ long, − short)",
 ) -> go.Figure:
     """Shares of the underlying held by the hedge over time, as a step line filled to zero.
@@ -227,20 +214,15 @@ def hedge_position_figure(
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:+,.4f} shares<extra></extra>",
         )
     )
-    fig.update_layout(title={"text": title}, hovermode="x unified", showlegend=False)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, zeroline=True)
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", showlegend=False,
+        y={"zeroline": True},
+    )
 
 
 def pnl_attribution_figure(
-    dates: ArrayLike,
-    terms: Mapping[str, ArrayLike],
-    *,
-    total: ArrayLike | None = None,
-    total_name: str = "P&L",
-    title: str = "Cumulative P&L by source",
-    x_title: str = "Date",
+    dates: ArrayLike, terms: Mapping[str, ArrayLike], *, total: ArrayLike | None = None,
+    total_name: str = "P&L", title: str = "Cumulative P&L by source", x_title: str = "Date",
     y_title: str = "Cumulative P&L (currency)",
 ) -> go.Figure:
     """Cumulative P&L split into its sources, one line per source, and the total in bold.
@@ -307,23 +289,17 @@ def pnl_attribution_figure(
                 hovertemplate="%{y:+,.2f}<extra>" + total_name + "</extra>",
             )
         )
-    fig.update_layout(title={"text": title}, hovermode="x unified", legend=_LEGEND, margin={"b": 140})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, zeroline=True)
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", legend=_LEGEND, margin={"b": 140},
+        y={"zeroline": True},
+    )
 
 
 def volatility_comparison_figure(
-    dates: ArrayLike,
-    implied: ArrayLike,
-    realised: ArrayLike,
-    *,
-    implied_name: str = "Implied volatility",
-    realised_name: str = "Realised volatility",
-    markers: bool = False,
-    levels: Mapping[str, float] | None = None,
-    title: str = "Implied against realised volatility",
-    x_title: str = "Date",
+    dates: ArrayLike, implied: ArrayLike, realised: ArrayLike, *,
+    implied_name: str = "Implied volatility", realised_name: str = "Realised volatility",
+    markers: bool = False, levels: Mapping[str, float] | None = None,
+    title: str = "Implied against realised volatility", x_title: str = "Date",
     y_title: str = "Volatility (% a year)",
 ) -> go.Figure:
     """Implied and realised volatility on the same dates, the gap between them shaded.
@@ -397,20 +373,16 @@ def volatility_comparison_figure(
                     hovertemplate="%{y:.1f}<extra>" + label + "</extra>",
                 )
             )
-    fig.update_layout(title={"text": title}, hovermode="x unified", legend=_LEGEND, margin={"b": 140})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", legend=_LEGEND, margin={"b": 140},
+        y={"rangemode": "tozero"},
+    )
 
 
 def trade_pnl_histogram_figure(
-    pnl: ArrayLike,
-    *,
-    unhedged: ArrayLike | None = None,
-    names: tuple[str, str] = ("Hedged", "Unhedged"),
-    nbins: int | None = None,
-    title: str = "P&L per trade",
-    x_title: str = "P&L per trade (currency)",
+    pnl: ArrayLike, *, unhedged: ArrayLike | None = None,
+    names: tuple[str, str] = ("Hedged", "Unhedged"), nbins: int | None = None,
+    title: str = "P&L per trade", x_title: str = "P&L per trade (currency)",
     y_title: str = "Number of trades",
 ) -> go.Figure:
     """Histogram of the P&L of a programme's trades, the unhedged P&L overlaid.
@@ -485,19 +457,14 @@ def trade_pnl_histogram_figure(
             line={"dash": "dot", "width": 1, "color": "gray"}, hoverinfo="skip",
         )
     )
-    fig.update_layout(title={"text": title}, barmode="overlay", legend=_LEGEND, margin={"b": 140})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return finish(
+        fig, title, x_title, y_title, barmode="overlay", legend=_LEGEND, margin={"b": 140},
+    )
 
 
 def variance_scatter_figure(
-    variance_spread: ArrayLike,
-    pnl: ArrayLike,
-    *,
-    theory_slope: float,
-    theory_pnl: ArrayLike | None = None,
-    labels: Sequence[str] | None = None,
+    variance_spread: ArrayLike, pnl: ArrayLike, *, theory_slope: float,
+    theory_pnl: ArrayLike | None = None, labels: Sequence[str] | None = None,
     title: str = "P&L against implied minus realised variance",
     x_title: str = "Implied² − realised² (annual variance)",
     y_title: str = "P&L per trade (currency)",
@@ -584,7 +551,7 @@ def variance_scatter_figure(
                 hovertemplate=("%{text}<br>" if text else "") + "theory %{y:+,.2f}<extra></extra>",
             )
         )
-    fig.update_layout(title={"text": title}, hovermode="closest", legend=_LEGEND, margin={"b": 140})
-    fig.update_xaxes(title_text=x_title, zeroline=True)
-    fig.update_yaxes(title_text=y_title, zeroline=True)
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="closest", legend=_LEGEND, margin={"b": 140},
+        x={"zeroline": True}, y={"zeroline": True},
+    )

@@ -9,7 +9,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import PNL_COLORSCALE, finite_values, same_length, vector
+from hedgelib.charts._common import (
+    LEGEND_ABOVE,
+    PNL_COLORSCALE,
+    finish,
+    finite_values,
+    same_length,
+    vector,
+)
 from hedgelib.conventions import HedgeLibError
 
 __all__ = [
@@ -20,19 +27,10 @@ __all__ = [
 
 
 def payoff_value_figure(
-    spot_grid: ArrayLike,
-    payoff: ArrayLike,
-    value: ArrayLike,
-    *,
-    spot: float | None = None,
-    premium: float | None = None,
-    breakevens: Sequence[float] = (),
-    strikes: Sequence[float] = (),
-    as_pnl: bool = False,
-    value_name: str = "Value today",
-    premium_name: str = "Premium",
-    title: str = "Payoff at expiry and value today",
-    x_title: str = "Spot at expiry (currency)",
+    spot_grid: ArrayLike, payoff: ArrayLike, value: ArrayLike, *, spot: float | None = None,
+    premium: float | None = None, breakevens: Sequence[float] = (), strikes: Sequence[float] = (),
+    as_pnl: bool = False, value_name: str = "Value today", premium_name: str = "Premium",
+    title: str = "Payoff at expiry and value today", x_title: str = "Spot at expiry (currency)",
     y_title: str | None = None,
 ) -> go.Figure:
     """Payoff at expiry and the current value of a book against spot, on one chart.
@@ -137,24 +135,14 @@ def payoff_value_figure(
             x=float(spot), line={"width": 1, "color": "gray"},
             annotation_text=f"spot {float(spot):.2f}", annotation_position="bottom right",
         )
-    fig.update_layout(
-        title={"text": title}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-        margin={"t": 90},
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", legend=LEGEND_ABOVE, margin={"t": 90},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
 
 
 def greeks_profile_figure(
-    spot_grid: ArrayLike,
-    greeks: Mapping[str, ArrayLike],
-    *,
-    spot: float | None = None,
-    strikes: Sequence[float] = (),
-    n_cols: int = 2,
-    title: str = "Greeks against spot",
+    spot_grid: ArrayLike, greeks: Mapping[str, ArrayLike], *, spot: float | None = None,
+    strikes: Sequence[float] = (), n_cols: int = 2, title: str = "Greeks against spot",
     x_title: str = "Spot (currency)",
 ) -> go.Figure:
     """One small chart per greek against spot, in a grid of subplots.
@@ -234,15 +222,9 @@ def greeks_profile_figure(
 
 
 def pnl_heatmap_figure(
-    x: ArrayLike,
-    y: ArrayLike,
-    z: ArrayLike,
-    *,
-    x_title: str = "Spot (currency)",
-    y_title: str = "Volatility (decimal)",
-    title: str = "P&L",
-    colorbar_title: str = "P&L (currency)",
-    marker: tuple[float, float] | None = None,
+    x: ArrayLike, y: ArrayLike, z: ArrayLike, *, x_title: str = "Spot (currency)",
+    y_title: str = "Volatility (decimal)", title: str = "P&L",
+    colorbar_title: str = "P&L (currency)", marker: tuple[float, float] | None = None,
     marker_name: str = "today",
 ) -> go.Figure:
     """A P&L grid as a heatmap, losses red and gains blue, centred on zero.
@@ -304,7 +286,4 @@ def pnl_heatmap_figure(
                 hovertemplate=marker_name + "<extra></extra>", showlegend=False,
             )
         )
-    fig.update_layout(title={"text": title})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return finish(fig, title, x_title, y_title)

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import shared_edges, vector
+from hedgelib.charts._common import LEGEND_ABOVE, finish, shared_edges, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -50,13 +50,9 @@ def _optional(value: ArrayLike | None, name: str, size: int) -> FloatArray | Non
 
 
 def pnl_overlay_figure(
-    samples: Mapping[str, ArrayLike],
-    *,
-    bins: int = 80,
-    x_range: tuple[float, float] | None = None,
+    samples: Mapping[str, ArrayLike], *, bins: int = 80, x_range: tuple[float, float] | None = None,
     title: str = "P&L per path at the horizon, by set-up (same paths)",
-    x_title: str = "P&L (currency)",
-    y_title: str = "Share of paths (%)",
+    x_title: str = "P&L (currency)", y_title: str = "Share of paths (%)",
 ) -> go.Figure:
     """Overlaid P&L histograms of several set-ups, on shared bins.
 
@@ -119,24 +115,16 @@ def pnl_overlay_figure(
         )
         if finite.size:
             fig.add_vline(x=float(finite.mean()), line={"width": 1.5, "dash": "dot", "color": colour})
-    fig.update_layout(
-        title={"text": title}, barmode="overlay", bargap=0.0, margin={"t": 90},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
+    return finish(
+        fig, title, x_title, y_title, barmode="overlay", bargap=0.0, margin={"t": 90},
+        legend=LEGEND_ABOVE,
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
 
 
 def frequency_sweep_figure(
-    n_rebalances: ArrayLike,
-    pnl_std: ArrayLike,
-    mean_cost: ArrayLike,
-    *,
-    pnl_std_se: ArrayLike | None = None,
-    mean_cost_se: ArrayLike | None = None,
-    derman_kamal_std: ArrayLike | None = None,
-    theory_std: ArrayLike | None = None,
+    n_rebalances: ArrayLike, pnl_std: ArrayLike, mean_cost: ArrayLike, *,
+    pnl_std_se: ArrayLike | None = None, mean_cost_se: ArrayLike | None = None,
+    derman_kamal_std: ArrayLike | None = None, theory_std: ArrayLike | None = None,
     expected_cost: ArrayLike | None = None,
     title: str = "Hedge error and cost against the number of rebalances",
     x_title: str = "Rebalances over the horizon (log scale)",
@@ -248,23 +236,14 @@ def frequency_sweep_figure(
 
 
 def cost_risk_frontier_figure(
-    pnl_std: ArrayLike,
-    mean_cost: ArrayLike,
-    labels: Sequence[str],
-    families: Sequence[str],
-    *,
-    efficient: ArrayLike | None = None,
-    pnl_std_se: ArrayLike | None = None,
-    mean_cost_se: ArrayLike | None = None,
-    theory_std: ArrayLike | None = None,
-    theory_cost: ArrayLike | None = None,
-    theory_labels: Sequence[str] | None = None,
-    highlight: str | None = None,
-    setups: Mapping[str, tuple[float, float]] | None = None,
+    pnl_std: ArrayLike, mean_cost: ArrayLike, labels: Sequence[str], families: Sequence[str], *,
+    efficient: ArrayLike | None = None, pnl_std_se: ArrayLike | None = None,
+    mean_cost_se: ArrayLike | None = None, theory_std: ArrayLike | None = None,
+    theory_cost: ArrayLike | None = None, theory_labels: Sequence[str] | None = None,
+    highlight: str | None = None, setups: Mapping[str, tuple[float, float]] | None = None,
     hover: Sequence[str] | None = None,
     title: str = "Cost against risk: every rule on the same paths",
-    x_title: str = "Std of P&L (currency)",
-    y_title: str = "Mean cost per path (currency)",
+    x_title: str = "Std of P&L (currency)", y_title: str = "Mean cost per path (currency)",
 ) -> go.Figure:
     """Mean cost against P&L standard deviation, one marker per rule, with the theory line.
 
@@ -408,10 +387,8 @@ def cost_risk_frontier_figure(
             ax=40, ay=-40, font={"color": _FAMILIES[families[i]][2]},
         )
     # The legend goes below the axes: above, its several rows would run into the title.
-    fig.update_layout(
-        title={"text": title}, height=600, margin={"t": 60, "b": 150},
+    return finish(
+        fig, title, x_title, y_title, height=600, margin={"t": 60, "b": 150},
         legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0.0},
+        x={"rangemode": "tozero"}, y={"rangemode": "tozero"},
     )
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return fig

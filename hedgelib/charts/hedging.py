@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import finite_values, shared_edges, vector
+from hedgelib.charts._common import LEGEND_ABOVE, finish, finite_values, shared_edges, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -32,16 +32,10 @@ _UNHEDGED = "#ff7f0e"
 
 
 def pnl_histogram_figure(
-    hedged: ArrayLike,
-    unhedged: ArrayLike | None = None,
-    *,
-    bins: int = 80,
-    x_range: tuple[float, float] | None = None,
-    markers: Mapping[str, float] | None = None,
-    names: tuple[str, str] = ("Hedged", "Unhedged"),
-    title: str = "P&L per path at the horizon",
-    x_title: str = "P&L (currency)",
-    y_title: str = "Share of paths (%)",
+    hedged: ArrayLike, unhedged: ArrayLike | None = None, *, bins: int = 80,
+    x_range: tuple[float, float] | None = None, markers: Mapping[str, float] | None = None,
+    names: tuple[str, str] = ("Hedged", "Unhedged"), title: str = "P&L per path at the horizon",
+    x_title: str = "P&L (currency)", y_title: str = "Share of paths (%)",
 ) -> go.Figure:
     """Overlaid histograms of the hedged and unhedged P&L, on shared bins.
 
@@ -109,14 +103,10 @@ def pnl_histogram_figure(
                 x=float(value), line={"width": 1, "dash": "dot", "color": "gray"},
                 annotation_text=label, annotation_position="top",
             )
-    fig.update_layout(
-        title={"text": title}, barmode="overlay", bargap=0.0,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
+    return finish(
+        fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=LEGEND_ABOVE,
         margin={"t": 90},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
 
 
 def _signed(value: float, scale: float) -> str:
@@ -126,10 +116,7 @@ def _signed(value: float, scale: float) -> str:
 
 
 def attribution_waterfall_figure(
-    terms: Mapping[str, float],
-    *,
-    total: float | None = None,
-    total_name: str = "P&L",
+    terms: Mapping[str, float], *, total: float | None = None, total_name: str = "P&L",
     title: str = "Where the P&L comes from (mean per path)",
     y_title: str = "Mean P&L per path (currency)",
 ) -> go.Figure:
@@ -189,10 +176,10 @@ def attribution_waterfall_figure(
             hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         )
     )
-    fig.update_layout(title={"text": title}, showlegend=False, margin={"t": 70}, height=480)
-    fig.update_xaxes(title_text="Term", tickangle=-30, automargin=True)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return finish(
+        fig, title, "Term", y_title, showlegend=False, margin={"t": 70}, height=480,
+        x={"tickangle": -30, "automargin": True},
+    )
 
 
 def cost_breakdown_figure(
@@ -260,19 +247,11 @@ def _matrix(value: ArrayLike, name: str, n_times: int) -> FloatArray:
 
 
 def sample_paths_figure(
-    times: ArrayLike,
-    spot: ArrayLike,
-    stock: ArrayLike,
-    pnl: ArrayLike,
-    *,
-    option: ArrayLike | None = None,
-    labels: list[str] | None = None,
-    strikes: tuple[float, ...] = (),
-    title: str = "Sample paths: spot, hedge and running P&L",
-    x_title: str = "Time (trading days)",
-    spot_title: str = "Spot (currency)",
-    stock_title: str = "Stock held (shares)",
-    option_title: str = "Hedge options held (units)",
+    times: ArrayLike, spot: ArrayLike, stock: ArrayLike, pnl: ArrayLike, *,
+    option: ArrayLike | None = None, labels: list[str] | None = None,
+    strikes: tuple[float, ...] = (), title: str = "Sample paths: spot, hedge and running P&L",
+    x_title: str = "Time (trading days)", spot_title: str = "Spot (currency)",
+    stock_title: str = "Stock held (shares)", option_title: str = "Hedge options held (units)",
     pnl_title: str = "Running P&L (currency)",
 ) -> go.Figure:
     """A few paths, stacked: spot, hedge positions and running P&L against time.

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import vector
+from hedgelib.charts._common import LEGEND_ABOVE, finish, vector
 from hedgelib.conventions import HedgeLibError
 
 __all__ = [
@@ -37,14 +37,8 @@ def _same_length(reference_name: str, n: int, other: np.ndarray, name: str) -> N
 
 
 def price_history_figure(
-    dates: ArrayLike,
-    prices: ArrayLike,
-    *,
-    name: str = "Close",
-    title: str = "Daily closes",
-    x_title: str = "Date",
-    y_title: str = "Price (currency)",
-    log_scale: bool = False,
+    dates: ArrayLike, prices: ArrayLike, *, name: str = "Close", title: str = "Daily closes",
+    x_title: str = "Date", y_title: str = "Price (currency)", log_scale: bool = False,
 ) -> go.Figure:
     """Daily closes of one instrument as a line against the date.
 
@@ -89,24 +83,18 @@ def price_history_figure(
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:,.2f}<extra>" + name + "</extra>",
         )
     )
-    fig.update_layout(title={"text": title}, hovermode="x unified", showlegend=False)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_scale else "linear")
-    return fig
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", showlegend=False,
+        y={"type": "log" if log_scale else "linear"},
+    )
 
 
 def volatility_history_figure(
-    dates: ArrayLike,
-    realised: ArrayLike,
-    *,
-    implied_dates: ArrayLike | None = None,
-    implied: ArrayLike | None = None,
-    realised_name: str = "Realised volatility",
-    implied_name: str = "Implied volatility",
-    average: float | None = None,
+    dates: ArrayLike, realised: ArrayLike, *, implied_dates: ArrayLike | None = None,
+    implied: ArrayLike | None = None, realised_name: str = "Realised volatility",
+    implied_name: str = "Implied volatility", average: float | None = None,
     average_name: str = "Whole-period realised volatility",
-    title: str = "Rolling realised volatility",
-    x_title: str = "Date",
+    title: str = "Rolling realised volatility", x_title: str = "Date",
     y_title: str = "Volatility (% a year)",
 ) -> go.Figure:
     """Rolling realised volatility against the date, with an implied volatility beside it.
@@ -182,23 +170,15 @@ def volatility_history_figure(
                 hovertemplate="%{y:.1f}<extra>" + average_name + "</extra>",
             )
         )
-    fig.update_layout(
-        title={"text": title}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-        margin={"t": 90},
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", legend=LEGEND_ABOVE, margin={"t": 90},
+        y={"rangemode": "tozero"},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return fig
 
 
 def fan_chart_figure(
-    times: ArrayLike,
-    bands: Mapping[float, ArrayLike],
-    *,
-    samples: ArrayLike | None = None,
-    title: str = "Simulated paths: quantiles",
-    x_title: str = "Time (years)",
+    times: ArrayLike, bands: Mapping[float, ArrayLike], *, samples: ArrayLike | None = None,
+    title: str = "Simulated paths: quantiles", x_title: str = "Time (years)",
     y_title: str = "Price (currency)",
 ) -> go.Figure:
     """A fan chart: shaded bands between symmetric quantiles, the median, sample paths.
@@ -304,11 +284,6 @@ def fan_chart_figure(
                 hovertemplate="%{y:,.2f}<extra>" + f"{mid:.0%} quantile" + "</extra>",
             )
         )
-    fig.update_layout(
-        title={"text": title}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-        margin={"t": 90},
+    return finish(
+        fig, title, x_title, y_title, hovermode="x unified", legend=LEGEND_ABOVE, margin={"t": 90},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import PNL_COLORSCALE, vector
+from hedgelib.charts._common import LEGEND_ABOVE, PNL_COLORSCALE, finish, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -81,24 +81,15 @@ def risk_bars_figure(
                 hovertemplate="%{x}: %{y:,.4f}<extra>" + str(position) + "</extra>",
             )
         )
-    fig.update_layout(
-        title={"text": title}, barmode="group",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0}, margin={"t": 90},
+    return finish(
+        fig, title, "Measure", y_title, barmode="group", legend=LEGEND_ABOVE, margin={"t": 90},
     )
-    fig.update_xaxes(title_text="Measure")
-    fig.update_yaxes(title_text=y_title)
-    return fig
 
 
 def stress_heatmaps_figure(
-    spot_shocks: ArrayLike,
-    vol_shocks: ArrayLike,
-    panels: Mapping[str, ArrayLike],
-    *,
-    x_title: str = "Spot shock (relative)",
-    y_title: str = "Volatility shock (decimal)",
-    colorbar_title: str = "P&L (currency)",
-    title: str = "Stress grid",
+    spot_shocks: ArrayLike, vol_shocks: ArrayLike, panels: Mapping[str, ArrayLike], *,
+    x_title: str = "Spot shock (relative)", y_title: str = "Volatility shock (decimal)",
+    colorbar_title: str = "P&L (currency)", title: str = "Stress grid",
 ) -> go.Figure:
     """Side-by-side P&L heatmaps over spot x volatility shocks, on one shared colour scale.
 
@@ -175,11 +166,8 @@ def stress_heatmaps_figure(
 
 
 def revaluation_figure(
-    spot_shocks: ArrayLike,
-    lines: Mapping[str, ArrayLike],
-    *,
-    x_title: str = "Spot shock (relative)",
-    y_title: str = "P&L (currency)",
+    spot_shocks: ArrayLike, lines: Mapping[str, ArrayLike], *,
+    x_title: str = "Spot shock (relative)", y_title: str = "P&L (currency)",
     title: str = "Full revaluation against the greek approximation",
 ) -> go.Figure:
     """P&L against the spot shock: full revaluation as solid lines, approximations dashed.
@@ -225,23 +213,13 @@ def revaluation_figure(
             )
         )
     fig.add_hline(y=0.0, line={"width": 1, "color": "gray"})
-    fig.update_layout(title={"text": title},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-                      margin={"t": 90})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
+    return finish(fig, title, x_title, y_title, legend=LEGEND_ABOVE, margin={"t": 90})
 
 
 def scenario_histogram_figure(
-    samples: Mapping[str, ArrayLike],
-    *,
-    var: Mapping[str, float] | None = None,
-    es: Mapping[str, float] | None = None,
-    bins: int = 60,
-    title: str = "Historical scenario P&L",
-    x_title: str = "P&L over the horizon (currency)",
-    y_title: str = "Share of scenarios (%)",
+    samples: Mapping[str, ArrayLike], *, var: Mapping[str, float] | None = None,
+    es: Mapping[str, float] | None = None, bins: int = 60, title: str = "Historical scenario P&L",
+    x_title: str = "P&L over the horizon (currency)", y_title: str = "Share of scenarios (%)",
     level_label: str = "",
 ) -> go.Figure:
     """Overlaid histograms of scenario P&Ls on shared bins, with VaR and ES lines.
@@ -314,10 +292,7 @@ def scenario_histogram_figure(
                     annotation_text=f"{label}{suffix} {name.lower()}", annotation_position="top left",
                     annotation_textangle=-90,
                 )
-    fig.update_layout(
-        title={"text": title}, barmode="overlay", bargap=0.0,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0}, margin={"t": 90},
+    return finish(
+        fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=LEGEND_ABOVE,
+        margin={"t": 90},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig

@@ -1,70 +1,23 @@
 """Dynamic hedging: set-ups and their parts (strategies, rules, costs), the engine, experiments
-and studies."""
+and studies. Everything public in the modules below is importable from here."""
 
-from hedgelib.hedging.costs import CostModel, TransactionCosts
-from hedgelib.hedging.engine import simulate_hedge
-from hedgelib.hedging.experiment import run_experiment, run_setups
-from hedgelib.hedging.result import HedgeResult
-from hedgelib.hedging.rules import (
-    AnyOf,
-    DeltaBand,
-    EveryNOrBand,
-    EveryNSteps,
-    Rule,
-    RuleContext,
-    WhalleyWilmott,
-)
-from hedgelib.hedging.setup import COST_MODELS, RULES, STRATEGIES, HedgeSetup, as_strategy
-from hedgelib.hedging.strategies import (
-    DeltaGammaHedge,
-    DeltaHedge,
-    DeltaVegaHedge,
-    HedgeOption,
-    HedgeState,
-    NoHedge,
-    Strategy,
-)
-from hedgelib.hedging.studies import (
-    Comparison,
-    Prediction,
-    compare,
-    cost_risk_frontier,
-    frequency_sweep,
-    predicted_hedge_error,
-    theory_curve,
-)
+from hedgelib.hedging import costs, engine, experiment, result, rules, setup, strategies, studies
+from hedgelib.hedging.costs import *  # noqa: F403
+from hedgelib.hedging.engine import *  # noqa: F403
+from hedgelib.hedging.experiment import *  # noqa: F403
+from hedgelib.hedging.result import *  # noqa: F403
+from hedgelib.hedging.rules import *  # noqa: F403
+from hedgelib.hedging.setup import *  # noqa: F403
+from hedgelib.hedging.strategies import *  # noqa: F403
+from hedgelib.hedging.studies import *  # noqa: F403
 
 __all__ = [
-    "COST_MODELS",
-    "RULES",
-    "STRATEGIES",
-    "AnyOf",
-    "Comparison",
-    "CostModel",
-    "DeltaBand",
-    "DeltaGammaHedge",
-    "DeltaHedge",
-    "DeltaVegaHedge",
-    "EveryNOrBand",
-    "EveryNSteps",
-    "HedgeOption",
-    "HedgeResult",
-    "HedgeSetup",
-    "HedgeState",
-    "NoHedge",
-    "Prediction",
-    "Rule",
-    "RuleContext",
-    "Strategy",
-    "TransactionCosts",
-    "WhalleyWilmott",
-    "as_strategy",
-    "compare",
-    "cost_risk_frontier",
-    "frequency_sweep",
-    "predicted_hedge_error",
-    "run_experiment",
-    "run_setups",
-    "simulate_hedge",
-    "theory_curve",
+    *costs.__all__,
+    *engine.__all__,
+    *experiment.__all__,
+    *result.__all__,
+    *rules.__all__,
+    *setup.__all__,
+    *strategies.__all__,
+    *studies.__all__,
 ]

@@ -53,12 +53,8 @@ class CostModel(Protocol):
     proportional: float
 
     def charge(
-        self,
-        stock_trade: FloatArray,
-        spot: FloatArray,
-        volatility: FloatArray | float,
-        option_trade: FloatArray | None = None,
-        option_price: FloatArray | None = None,
+        self, stock_trade: FloatArray, spot: FloatArray, volatility: FloatArray | float,
+        option_trade: FloatArray | None = None, option_price: FloatArray | None = None,
     ) -> dict[str, FloatArray]:
         """Cost of each component per path (positive), for the trades of one step."""
         ...
@@ -161,12 +157,8 @@ class TransactionCosts:
         return out
 
     def charge(
-        self,
-        stock_trade: FloatArray,
-        spot: FloatArray,
-        volatility: FloatArray | float,
-        option_trade: FloatArray | None = None,
-        option_price: FloatArray | None = None,
+        self, stock_trade: FloatArray, spot: FloatArray, volatility: FloatArray | float,
+        option_trade: FloatArray | None = None, option_price: FloatArray | None = None,
     ) -> dict[str, FloatArray]:
         """Cost of each component per path for one step's trades.
 

@@ -79,19 +79,10 @@ _TOL = EXPIRY_TOLERANCE
 
 
 def simulate_hedge(
-    book: Any,
-    paths: Any,
-    *,
-    hedge_volatility: Any = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    rule: Any = EVERY_STEP,
-    costs: Any = NO_COSTS,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
-    pricing_volatility: float | None = None,
-    setup: HedgeSetup | None = None,
-    record_paths: int = 0,
+    book: Any, paths: Any, *, hedge_volatility: Any = None, rate: float = 0.0,
+    dividend_yield: float = 0.0, rule: Any = EVERY_STEP, costs: Any = NO_COSTS,
+    strategy: Any = "delta", hedge_option: HedgeOption | None = None,
+    pricing_volatility: float | None = None, setup: HedgeSetup | None = None, record_paths: int = 0,
 ) -> HedgeResult:
     """Hedge an option book along price paths and account for every cash flow.
 

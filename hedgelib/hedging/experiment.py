@@ -153,20 +153,10 @@ def _threaded_blocks_per_chunk(sizes: list[int], workers: int) -> int:
 
 
 def run_setups(
-    model: Any,
-    book: Any,
-    setups: Mapping[str, HedgeSetup],
-    *,
-    spot: float,
-    horizon: float,
-    n_steps: int,
-    n_paths: int,
-    seed: int | np.random.SeedSequence,
-    record_paths: int = 0,
-    chunk_size: int | None = None,
-    executor: Executor | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Progress | None = None,
+    model: Any, book: Any, setups: Mapping[str, HedgeSetup], *, spot: float, horizon: float,
+    n_steps: int, n_paths: int, seed: int | np.random.SeedSequence, record_paths: int = 0,
+    chunk_size: int | None = None, executor: Executor | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
 ) -> dict[str, HedgeResult]:
     """Hedge the same simulated paths under several set-ups: what :func:`run_experiment` and
     :func:`~hedgelib.hedging.studies.compare` run. Arguments as in :func:`run_experiment`;
@@ -267,28 +257,13 @@ def _execute(tasks: list[_Chunk], executor: Executor | None, total: int,
 
 
 def run_experiment(
-    model: Any,
-    book: Any,
-    *,
-    spot: float,
-    horizon: float,
-    n_steps: int,
-    n_paths: int,
-    seed: int | np.random.SeedSequence,
-    hedge_volatility: Any = None,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    rule: Any = EVERY_STEP,
-    costs: Any = NO_COSTS,
-    strategy: Any = "delta",
-    hedge_option: HedgeOption | None = None,
-    pricing_volatility: float | None = None,
-    setup: HedgeSetup | None = None,
-    record_paths: int = 0,
-    chunk_size: int | None = None,
-    executor: Executor | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Progress | None = None,
+    model: Any, book: Any, *, spot: float, horizon: float, n_steps: int, n_paths: int,
+    seed: int | np.random.SeedSequence, hedge_volatility: Any = None, rate: float = 0.0,
+    dividend_yield: float = 0.0, rule: Any = EVERY_STEP, costs: Any = NO_COSTS,
+    strategy: Any = "delta", hedge_option: HedgeOption | None = None,
+    pricing_volatility: float | None = None, setup: HedgeSetup | None = None, record_paths: int = 0,
+    chunk_size: int | None = None, executor: Executor | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
 ) -> HedgeResult:
     """Hedge a book on many simulated paths, in seeded blocks, on any executor.
 

@@ -140,20 +140,10 @@ def _std_se(x: np.ndarray) -> float:
 
 
 def compare(
-    model: Any,
-    book: Any,
-    setups: Mapping[str, HedgeSetup],
-    *,
-    spot: float,
-    horizon: float,
-    n_steps: int,
-    n_paths: int,
-    seed: int | np.random.SeedSequence,
-    record_paths: int = 0,
-    chunk_size: int | None = None,
-    executor: Executor | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Progress | None = None,
+    model: Any, book: Any, setups: Mapping[str, HedgeSetup], *, spot: float, horizon: float,
+    n_steps: int, n_paths: int, seed: int | np.random.SeedSequence, record_paths: int = 0,
+    chunk_size: int | None = None, executor: Executor | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
 ) -> Comparison:
     """Hedge the same paths under several set-ups (common random numbers).
 
@@ -222,20 +212,10 @@ def _theory_inputs(book: Any, setup: HedgeSetup) -> tuple[float, float, float] |
 
 
 def frequency_sweep(
-    model: Any,
-    book: Any,
-    setup: HedgeSetup,
-    *,
-    spot: float,
-    horizon: float,
-    n_paths: int,
-    seed: int | np.random.SeedSequence,
-    rebalance_counts: Iterable[int] | None = None,
-    n_steps: int | None = None,
-    chunk_size: int | None = None,
-    executor: Executor | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Progress | None = None,
+    model: Any, book: Any, setup: HedgeSetup, *, spot: float, horizon: float, n_paths: int,
+    seed: int | np.random.SeedSequence, rebalance_counts: Iterable[int] | None = None,
+    n_steps: int | None = None, chunk_size: int | None = None, executor: Executor | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Hedge error and cost against the number of rebalances, beside the theory.
 
@@ -371,23 +351,12 @@ def frequency_sweep(
 
 
 def cost_risk_frontier(
-    model: Any,
-    book: Any,
-    setup: HedgeSetup,
-    *,
-    spot: float,
-    horizon: float,
-    n_steps: int,
-    n_paths: int,
-    seed: int | np.random.SeedSequence,
-    every: Iterable[int] = (1, 2, 5, 10, 21),
+    model: Any, book: Any, setup: HedgeSetup, *, spot: float, horizon: float, n_steps: int,
+    n_paths: int, seed: int | np.random.SeedSequence, every: Iterable[int] = (1, 2, 5, 10, 21),
     band_widths: Iterable[float] = (0.01, 0.02, 0.05, 0.1, 0.2),
-    risk_aversions: Iterable[float] = (0.1, 1.0, 10.0, 100.0),
-    band_to: str = "target",
-    chunk_size: int | None = None,
-    executor: Executor | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Progress | None = None,
+    risk_aversions: Iterable[float] = (0.1, 1.0, 10.0, 100.0), band_to: str = "target",
+    chunk_size: int | None = None, executor: Executor | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE, progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Mean cost against P&L standard deviation across rebalancing rules, on the same paths.
 
@@ -429,9 +398,7 @@ def cost_risk_frontier(
 
     Examples
     --------
-    >>> from hedgelib.book import Book, OptionLeg
-    >>> from hedgelib.market.models import GBM
-    >>> from hedgelib.hedging.costs import TransactionCosts
+    >>> from hedgelib import GBM, Book, OptionLeg, TransactionCosts
     >>> book = Book([OptionLeg("call", 100.0, 1 / 12, -1.0)])
     >>> setup = HedgeSetup(0.2, rate=0.05, costs=TransactionCosts(proportional=1e-3))
     >>> df = cost_risk_frontier(GBM(0.05, 0.2), book, setup, spot=100.0, horizon=1 / 12,

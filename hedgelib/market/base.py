@@ -107,12 +107,7 @@ class MarketModel(ABC):
         return s0, t, n, m
 
     def simulate(
-        self,
-        spot: float,
-        horizon: float,
-        n_steps: int,
-        n_paths: int,
-        rng: RandomState = None,
+        self, spot: float, horizon: float, n_steps: int, n_paths: int, rng: RandomState = None,
         antithetic: bool = False,
     ) -> Paths:
         """Simulate price paths on an equal time grid.
@@ -168,13 +163,8 @@ class MarketModel(ABC):
         return self._paths(np.linspace(0.0, t, n + 1), out, var)
 
     def _simulate_into(
-        self,
-        out: FloatArray,
-        variance: FloatArray | None,
-        spot: float,
-        horizon: float,
-        rng: RandomState,
-        antithetic: bool,
+        self, out: FloatArray, variance: FloatArray | None, spot: float, horizon: float,
+        rng: RandomState, antithetic: bool,
     ) -> None:
         """Fill ``out`` (and ``variance`` for stochastic-volatility models), shape
         (n_steps + 1, n_paths), from validated arguments; the arrays may be column slices of
@@ -205,12 +195,7 @@ class MarketModel(ABC):
             ) from None
 
     def simulate_terminal(
-        self,
-        spot: float,
-        horizon: float,
-        n_steps: int,
-        n_paths: int,
-        rng: RandomState = None,
+        self, spot: float, horizon: float, n_steps: int, n_paths: int, rng: RandomState = None,
         antithetic: bool = False,
     ) -> FloatArray:
         """Prices at the horizon only, shape (n_paths,), in O(n_paths) memory.

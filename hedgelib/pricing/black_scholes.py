@@ -174,13 +174,8 @@ class _BSParts(NamedTuple):
 
 
 def _validate(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    volatility: ArrayLike,
-    rate: ArrayLike,
-    dividend_yield: ArrayLike,
-    kind: Any,
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    rate: ArrayLike, dividend_yield: ArrayLike, kind: Any,
 ) -> tuple[list[FloatArray], float, tuple[int, ...]]:
     kind = check_kind(kind)
     arrays = [
@@ -203,12 +198,7 @@ def _validate(
 
 
 def _parts(
-    s: FloatArray,
-    k: FloatArray,
-    t: FloatArray,
-    sigma: FloatArray,
-    r: FloatArray,
-    q: FloatArray,
+    s: FloatArray, k: FloatArray, t: FloatArray, sigma: FloatArray, r: FloatArray, q: FloatArray,
     w: float,
 ) -> _BSParts:
     sqrt_t = np.sqrt(t)
@@ -337,15 +327,8 @@ def _evaluate(
 
 
 def _fast_block(
-    s: FloatArray,
-    k: FloatArray,
-    t: FloatArray,
-    sigma: FloatArray,
-    r: FloatArray,
-    q: FloatArray,
-    w: float,
-    price_out: FloatArray | None,
-    greek_out: list[FloatArray],
+    s: FloatArray, k: FloatArray, t: FloatArray, sigma: FloatArray, r: FloatArray, q: FloatArray,
+    w: float, price_out: FloatArray | None, greek_out: list[FloatArray],
 ) -> bool:
     """Price and greeks of a 1-D block into the outputs; False, untouched, if it has a limit.
 
@@ -444,13 +427,8 @@ def _fast_block(
 
 
 def bs_price(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    volatility: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Black-Scholes-Merton price of a European call or put with a continuous dividend yield.
 
@@ -519,13 +497,8 @@ def bs_price(
 
 
 def bs_greeks(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    volatility: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> Greeks:
     """Black-Scholes-Merton greeks of a European call or put with a continuous dividend yield.
 
@@ -593,14 +566,8 @@ def bs_greeks(
 
 
 def bs_price_and_greeks(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    volatility: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
-    *,
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call", *,
     order: int = 2,
 ) -> tuple[float | FloatArray, Greeks]:
     """Price and greeks in one pass, sharing d1, d2 and the normal density and distribution.

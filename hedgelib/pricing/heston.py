@@ -228,17 +228,9 @@ def _lewis_integral(par: tuple[np.ndarray, ...]) -> np.ndarray:
 
 
 def heston_price(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    v0: ArrayLike,
-    kappa: ArrayLike,
-    theta: ArrayLike,
-    xi: ArrayLike,
-    rho: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, v0: ArrayLike, kappa: ArrayLike,
+    theta: ArrayLike, xi: ArrayLike, rho: ArrayLike, rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Price a European call or put under the Heston (1993) model.
 

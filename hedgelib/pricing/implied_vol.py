@@ -43,12 +43,8 @@ _TINY = float(np.finfo(np.float64).smallest_subnormal)
 
 
 def _validate_market(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    rate: ArrayLike,
-    dividend_yield: ArrayLike,
-    kind: Any,
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, rate: ArrayLike,
+    dividend_yield: ArrayLike, kind: Any,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]:
     kind = check_kind(kind)
     s = check_positive(spot, "spot")
@@ -74,12 +70,8 @@ def _bounds(sdq: FloatArray, kdr: FloatArray, w: float) -> tuple[FloatArray, Flo
 
 
 def no_arbitrage_bounds(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> tuple[float | FloatArray, float | FloatArray]:
     """Model-free bounds on the price of a European option.
 
@@ -320,13 +312,8 @@ def _solve_normalised(x: FloatArray, beta: FloatArray) -> FloatArray:
 
 
 def implied_vol(
-    price: ArrayLike,
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    price: ArrayLike, spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike,
+    rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Black-Scholes-Merton implied volatility of European option prices.
 

@@ -140,6 +140,12 @@ class _Sums:
     def get(self, key: str) -> FloatArray | None:
         return self.buf[key] if key in self.started else None
 
+    def total(self, key: str) -> FloatArray:
+        """The sum so far, zeros where no group added to it."""
+        if key not in self.started:
+            self.buf[key].fill(0.0)
+        return self.buf[key]
+
 
 def _col(values: Any) -> FloatArray:
     return np.array(values, dtype=np.float64).reshape(-1, 1)
@@ -265,10 +271,7 @@ def group_greeks(
                 acc.add("theta", ((p * r) * dr * dtc) * g.strike)
             if value:
                 acc.add("value", (p * dr) * g.strike - (p * dq) * s)
-    delta = acc.get("delta")
-    if delta is None:
-        delta = acc.buf["delta"]
-        delta.fill(0.0)
+    delta = acc.total("delta")
     sg = acc.get("sg")
     th = None
     if do_theta:
@@ -293,24 +296,12 @@ def group_greeks(
             th.fill(0.0)
     vg = None
     if vega:
-        vg = acc.get("vega")
-        if vg is None:
-            vg = acc.buf["vega"]
-            vg.fill(0.0)
-        else:
+        vg = acc.total("vega")
+        if "vega" in acc.started:
             vg *= s
             vg *= sig
-    val = None
-    if value:
-        val = acc.get("value")
-        if val is None:
-            val = acc.buf["value"]
-            val.fill(0.0)
-    if sg is None:
-        gamma = acc.buf["sg"]
-        gamma.fill(0.0)
-    else:
-        gamma = np.divide(sg, s, out=sg)
+    val = acc.total("value") if value else None
+    gamma = acc.total("sg") if sg is None else np.divide(sg, s, out=sg)
     if stock != 0.0:
         delta += stock
     return GroupGreeks(delta, gamma, th, vg, val)

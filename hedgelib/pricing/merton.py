@@ -46,16 +46,9 @@ def _poisson_range(mean: np.ndarray, tol: float) -> tuple[int, int]:
 
 
 def merton_price(
-    spot: ArrayLike,
-    strike: ArrayLike,
-    time_to_expiry: ArrayLike,
-    volatility: ArrayLike,
-    jump_intensity: ArrayLike,
-    jump_mean: ArrayLike,
-    jump_std: ArrayLike,
-    rate: ArrayLike = 0.0,
-    dividend_yield: ArrayLike = 0.0,
-    kind: OptionKind = "call",
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    jump_intensity: ArrayLike, jump_mean: ArrayLike, jump_std: ArrayLike, rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
 ) -> float | FloatArray:
     """Price a European call or put under Merton's (1976) jump-diffusion model.
 

@@ -65,17 +65,9 @@ class MonteCarloResult:
 
 
 def monte_carlo_price(
-    model: MarketModel,
-    *,
-    spot: float,
-    time_to_expiry: float,
-    n_paths: int,
-    strike: float | None = None,
-    rate: float = 0.0,
-    kind: OptionKind = "call",
-    n_steps: int = 1,
-    rng: RandomState = None,
-    antithetic: bool = False,
+    model: MarketModel, *, spot: float, time_to_expiry: float, n_paths: int,
+    strike: float | None = None, rate: float = 0.0, kind: OptionKind = "call", n_steps: int = 1,
+    rng: RandomState = None, antithetic: bool = False,
     payoff: Callable[[FloatArray], FloatArray] | None = None,
 ) -> MonteCarloResult:
     """Price a European payoff by simulating the model under the pricing measure.
