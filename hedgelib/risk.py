@@ -38,7 +38,14 @@ import numpy as np
 from scipy.special import logsumexp
 
 from hedgelib._typing import FloatArray
-from hedgelib.conventions import HedgeLibError, check_finite, check_in_range, check_positive
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_finite,
+    check_in_range,
+    check_positive,
+    check_scalar,
+    check_values,
+)
 
 __all__ = ["entropic_risk", "expected_shortfall", "risk_summary", "value_at_risk"]
 
@@ -53,10 +60,10 @@ def _sample(pnl: Any) -> FloatArray:
     return x
 
 
-def _level(level: Any) -> float:
-    arr = check_in_range(level, "level", 0.0, 1.0, inclusive=(False, False))
+def _level(level: Any, name: str = "level") -> float:
+    arr = check_in_range(level, name, 0.0, 1.0, inclusive=(False, False))
     if arr.ndim != 0:
-        raise HedgeLibError(f"level must be a single number, got shape {arr.shape}")
+        raise HedgeLibError(f"{name} must be a single number, got shape {arr.shape}")
     return float(arr)
 
 
@@ -163,11 +170,14 @@ def entropic_risk(pnl: Any, risk_aversion: float) -> float:
     0.433781
     """
     x = _sample(pnl)
-    a = check_positive(risk_aversion, "risk_aversion")
-    if a.ndim != 0:
-        raise HedgeLibError(f"risk_aversion must be a single number, got shape {a.shape}")
-    a = float(a)
-    return float((logsumexp(-a * x) - math.log(x.size)) / a)
+    a = check_scalar(risk_aversion, "risk_aversion", check_positive)
+    # a times the P&L may overflow for absurd risk aversions: then the largest loss is the
+    # measure's limit, and logsumexp(-a x) / a is computed without forming -a x.
+    with np.errstate(over="ignore"):
+        scaled = -a * x
+    if not np.isfinite(scaled).all():
+        return float(-x.min())
+    return float((logsumexp(scaled) - math.log(x.size)) / a)
 
 
 def risk_summary(pnl: Any, levels: tuple[float, ...] = (0.95, 0.99)) -> dict[str, float]:
@@ -182,9 +192,10 @@ def risk_summary(pnl: Any, levels: tuple[float, ...] = (0.95, 0.99)) -> dict[str
     3.0
     """
     x = _sample(pnl)
+    levels = tuple(_level(level, "levels") for level in check_values(levels, "levels"))
     out = {"mean": float(x.mean()), "std": float(x.std(ddof=1)) if x.size > 1 else 0.0}
     for level in levels:
-        tag = f"{100 * _level(level):g}"
+        tag = f"{100 * level:g}"
         out[f"var_{tag}"] = value_at_risk(x, level)
         out[f"es_{tag}"] = expected_shortfall(x, level)
     return out

@@ -52,9 +52,12 @@ from hedgelib.conventions import (
     check_finite,
     check_in_range,
     check_int,
-    check_non_negative,
     check_positive,
+    check_positive_volatility,
+    check_price,
+    check_rate,
     check_scalar,
+    check_years,
 )
 from hedgelib.hedging.setup import as_strategy
 from hedgelib.hedging.strategies import HedgeOption, HedgeState
@@ -176,11 +179,11 @@ def static_hedge(
     0.5199
     """
     book = _check_book(book)
-    s = check_scalar(spot, "spot", check_positive)
-    sigma = check_scalar(volatility, "volatility", check_positive)
-    r = check_scalar(rate, "rate")
-    q = check_scalar(dividend_yield, "dividend_yield")
-    t = check_scalar(time, "time", check_non_negative)
+    s = check_scalar(spot, "spot", check_price)
+    sigma = check_scalar(volatility, "volatility", check_positive_volatility)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
+    t = check_scalar(time, "time", check_years)
     strategy = as_strategy(strategy)
     name = str(getattr(strategy, "name", type(strategy).__name__))
     uses_option = bool(getattr(strategy, "uses_option", False))
@@ -325,12 +328,12 @@ def stress_grid(
     (0.0, -3.848)
     """
     book = _check_book(book)
-    s0 = check_scalar(spot, "spot", check_positive)
-    sigma0 = check_scalar(volatility, "volatility", check_positive)
-    r = check_scalar(rate, "rate")
-    q = check_scalar(dividend_yield, "dividend_yield")
-    t = check_scalar(time, "time", check_non_negative)
-    h = check_scalar(horizon, "horizon", check_non_negative)
+    s0 = check_scalar(spot, "spot", check_price)
+    sigma0 = check_scalar(volatility, "volatility", check_positive_volatility)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
+    t = check_scalar(time, "time", check_years)
+    h = check_scalar(horizon, "horizon", check_years)
     ds = _shocks(spot_shocks, "spot_shocks")
     dv = _shocks(vol_shocks, "vol_shocks")
     bad = ds <= -1.0
@@ -526,12 +529,12 @@ def historical_var(
             f"horizon_days must be smaller than the number of closes ({len(prices)}), got {n}"
         )
     lvl = check_scalar(level, "level", lambda v, nm: check_in_range(v, nm, 0.0, 1.0, inclusive=(False, False)))
-    sigma = check_scalar(volatility, "volatility", check_positive)
+    sigma = check_scalar(volatility, "volatility", check_positive_volatility)
     p = prices.to_numpy(dtype=float)
-    s0 = float(p[-1]) if spot is None else check_scalar(spot, "spot", check_positive)
-    r = check_scalar(rate, "rate")
-    q = check_scalar(dividend_yield, "dividend_yield")
-    t = check_scalar(time, "time", check_non_negative)
+    s0 = float(p[-1]) if spot is None else check_scalar(spot, "spot", check_price)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
+    t = check_scalar(time, "time", check_years)
     hedge_result = static_hedge(
         book, spot=s0, volatility=sigma, rate=r, dividend_yield=q, time=t, strategy=strategy,
         hedge_option=hedge_option,

@@ -41,9 +41,17 @@ from hedgelib._typing import ArrayLike, FloatArray
 from hedgelib.conventions import (
     HedgeLibError,
     check_finite,
+    check_in_range,
     check_int,
     check_non_negative,
     check_positive,
+    check_positive_volatility,
+    check_positive_years,
+    check_price,
+    check_rate,
+    check_scalar,
+    check_volatility,
+    check_years,
 )
 
 __all__ = [
@@ -65,7 +73,11 @@ _Z_MAX = 9.0
 _TIME_BATCH = 64
 
 
-def _out(arr: np.ndarray) -> float | FloatArray:
+def _out(arr: np.ndarray, inputs: str, *, allow_nan: bool = False) -> float | FloatArray:
+    """The result as a float or an array, refused when the inputs, each valid, together
+    overflow (``inputs`` names them for the message)."""
+    if np.isinf(arr).any() or (not allow_nan and np.isnan(arr).any()):
+        raise HedgeLibError(f"the result overflows for these inputs ({inputs}): they are too large together")
     return float(arr) if np.ndim(arr) == 0 else arr
 
 
@@ -118,9 +130,11 @@ def derman_kamal_std(
     0.4448
     """
     v = check_finite(vega, "vega")
-    sigma = check_non_negative(volatility, "volatility")
+    sigma = check_volatility(volatility, "volatility")
     n = check_positive(n_rebalances, "n_rebalances")
-    return _out(math.sqrt(math.pi / 4.0) * np.abs(v) * sigma / np.sqrt(n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = math.sqrt(math.pi / 4.0) * np.abs(v) * sigma / np.sqrt(n)
+    return _out(result, "vega, volatility, n_rebalances")
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,14 +149,14 @@ def _book_inputs(
         raise HedgeLibError(
             f"book must be a Book (with a greeks method), got {type(book).__name__}"
         )
-    s0 = float(check_positive(spot, "spot"))
-    sigma = float(check_positive(volatility, "volatility"))
+    s0 = float(check_price(spot, "spot"))
+    sigma = float(check_positive_volatility(volatility, "volatility"))
     n = check_int(n_rebalances, "n_rebalances", minimum=1)
-    r = float(check_finite(rate, "rate"))
-    q = float(check_finite(dividend_yield, "dividend_yield"))
+    r = float(check_rate(rate, "rate"))
+    q = float(check_rate(dividend_yield, "dividend_yield"))
     mu = r if drift is None else float(check_finite(drift, "drift"))
     first = float(book.first_expiry)
-    t_end = first if horizon is None else float(check_positive(horizon, "horizon"))
+    t_end = first if horizon is None else check_scalar(horizon, "horizon", check_positive_years)
     if t_end > first * (1.0 + 1e-12):
         raise HedgeLibError(
             f"horizon must not exceed the book's first expiry {first!r}, got {t_end!r}: "
@@ -304,12 +318,14 @@ def expected_rebalancing_cost_atm(
     >>> round(expected_rebalancing_cost_atm(100.0, 0.001, 21), 4)
     0.2459
     """
-    s = check_positive(spot, "spot")
+    s = check_price(spot, "spot")
     k = check_non_negative(proportional, "proportional")
     n = check_positive(n_rebalances, "n_rebalances")
     qty = np.abs(check_finite(quantity, "quantity"))
     per_unit = np.sqrt(n) / math.pi + (1.0 if include_entry_exit else 0.0)
-    return _out(k * qty * s * per_unit)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = k * qty * s * per_unit
+    return _out(result, "spot, proportional, n_rebalances, quantity")
 
 
 def expected_rebalancing_cost(
@@ -462,14 +478,16 @@ def leland_volatility(
     """
     if position not in ("short", "long"):
         raise HedgeLibError(f"position must be 'short' or 'long', got {position!r}")
-    sigma = check_positive(volatility, "volatility")
-    kappa = check_non_negative(proportional, "proportional")
+    sigma = check_positive_volatility(volatility, "volatility")
+    # A proportional cost is a fraction of the traded value: above 100% it means nothing.
+    kappa = check_in_range(proportional, "proportional", 0.0, 1.0)
     dt = check_positive(rebalance_interval, "rebalance_interval")
     leland_number = _SQRT_2_OVER_PI * (2.0 * kappa) / (sigma * np.sqrt(dt))
     factor = 1.0 + leland_number if position == "short" else 1.0 - leland_number
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         out = np.where(factor >= 0.0, sigma * np.sqrt(np.maximum(factor, 0.0)), np.nan)
-    return _out(out)
+    # NaN is this function's answer where the long-option volatility does not exist.
+    return _out(out, "volatility, proportional, rebalance_interval", allow_nan=True)
 
 
 def whalley_wilmott_half_width(
@@ -517,13 +535,15 @@ def whalley_wilmott_half_width(
     >>> round(whalley_wilmott_half_width(100.0, 0.04, 0.001, 1.0), 5)
     0.06214
     """
-    s = check_positive(spot, "spot")
+    s = check_price(spot, "spot")
     g = check_finite(gamma, "gamma")
     lam = check_non_negative(proportional, "proportional")
     ra = check_positive(risk_aversion, "risk_aversion")
-    r = check_finite(rate, "rate")
-    tau = check_non_negative(time_to_expiry, "time_to_expiry")
-    return _out(whalley_wilmott_band(s, g, lam, ra, r, tau))
+    r = check_rate(rate, "rate")
+    tau = check_years(time_to_expiry, "time_to_expiry")
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = whalley_wilmott_band(s, g, lam, ra, r, tau)
+    return _out(result, "spot, gamma, proportional, risk_aversion")
 
 
 def whalley_wilmott_band(
@@ -585,11 +605,13 @@ def gamma_pnl(
     0.017857
     """
     g = check_finite(gamma, "gamma")
-    s = check_positive(spot, "spot")
+    s = check_price(spot, "spot")
     sr = check_non_negative(realised_volatility, "realised_volatility")
     si = check_non_negative(implied_volatility, "implied_volatility")
     h = check_non_negative(dt, "dt")
-    return _out(0.5 * g * s * s * (sr * sr - si * si) * h)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = 0.5 * g * s * s * (sr * sr - si * si) * h
+    return _out(result, "gamma, spot, realised_volatility, implied_volatility, dt")
 
 
 def realised_gamma_pnl(
@@ -635,7 +657,7 @@ def realised_gamma_pnl(
     >>> round(realised_gamma_pnl([0.04, 0.04], [100.0, 101.0, 100.0], 0.2, days), 6)
     -0.02413
     """
-    s = check_positive(spot, "spot")
+    s = check_price(spot, "spot")
     t = check_finite(times, "times")
     if s.ndim == 0 or t.ndim != 1 or t.size != s.shape[0] or t.size < 2:
         raise HedgeLibError(
@@ -659,4 +681,6 @@ def realised_gamma_pnl(
     ret = s[1:] / s0 - 1.0
     dt = dt.reshape((n,) + (1,) * (s.ndim - 1))
     terms = 0.5 * g * s0 * s0 * (ret * ret - sig * sig * dt)
-    return _out(terms.sum(axis=0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = terms.sum(axis=0)
+    return _out(result, "gamma, spot, implied_volatility, times")

@@ -11,8 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ["HEDGELIB_OFFLINE"] = "1"
+
+# The same examples on every machine and every run, and no time limits: a property test must
+# not pass on one run and fail on the next, nor depend on how loaded the machine is.
+settings.register_profile("hedgelib", derandomize=True, database=None, deadline=None)
+settings.load_profile("hedgelib")
 
 ROOT = Path(__file__).resolve().parents[1]
 

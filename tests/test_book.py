@@ -234,7 +234,7 @@ def test_book_structure_helpers():
     assert hash(book2) == hash(Book(list(book2.legs), 2.0))
     with pytest.raises(HedgeLibError, match="k must be non-zero"):
         book.scaled(0)
-    with pytest.raises(HedgeLibError, match="leg 2 must be an OptionLeg"):
+    with pytest.raises(HedgeLibError, match=r"legs\[2\] must be an OptionLeg"):
         Book([book.legs[0], ("call", 100, 1, 1)])
 
 

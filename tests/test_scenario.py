@@ -107,6 +107,24 @@ def test_query_params_report_and_skip_bad_values():
     ]
 
 
+def test_hostile_links_and_files_are_listed_not_crashed_on():
+    # Deep nesting makes json.loads recurse past Python's limit; a 5,000-digit integer passes
+    # its int-conversion cap: both used to escape as RecursionError / ValueError.
+    found, problems = DEMO.from_query_params({
+        "book": "[" * 3000, "n_paths": "9" * 5000, "vol_pct": "1e300",
+    })
+    assert found == {}
+    assert problems[0].startswith("vol_pct: must lie in [0.0, 300.0]")
+    assert problems[1].startswith("n_paths: must be a whole number, got '99999")
+    assert problems[2] == "book: must be a JSON object, got '" + "[" * 77 + "...' (nested too deeply)"
+    assert all(len(p) < 200 for p in problems)  # the link's text is cut, not echoed whole
+    head = f'{{"format": "{SCENARIO_FORMAT}", "page": "demo", "inputs": '
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        DEMO.from_json(head + '{"book": ' + "[" * 5000 + "]" * 5000 + "}}")
+    with pytest.raises(ScenarioError, match="a number too long to read"):
+        DEMO.from_json(head + '{"n_paths": ' + "9" * 5000 + "}}")
+
+
 def test_query_params_accept_lists_whole_floats_and_bool_words():
     found, problems = DEMO.from_query_params({"n_paths": ["5", "2000.0"], "antithetic": "On", "vol_pct": "25"})
     assert problems == []

@@ -44,10 +44,11 @@ from hedgelib.conventions import (
     EXPIRY_TOLERANCE,
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
+    check_choice,
     check_date,
-    check_finite,
     check_int,
     check_positive,
+    check_rate,
     check_scalar,
     iso_date,
 )
@@ -55,7 +56,7 @@ from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.setup import EVERY_STEP, NO_COSTS, HedgeSetup
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.history import price_series
+from hedgelib.market.history import price_series, start_row
 from hedgelib.market.paths import Paths
 
 __all__ = [
@@ -195,16 +196,11 @@ def _locate_range(
 ) -> tuple[int, int]:
     """Rows of the first and last date of a replay."""
     idx = prices.index
-    first, last = idx[0], idx[-1]
-    d0 = check_date(start, "start")
-    if d0 < first or d0 > last:
-        raise HedgeLibError(
-            f"start must lie within the data of {name} ({iso_date(first)} to {iso_date(last)}), got {iso_date(d0)}"
-        )
-    i0 = int(idx.searchsorted(d0, side="left"))
+    last = idx[-1]
+    i0 = start_row(idx, name, start)
     if i0 >= len(idx) - 1:
         raise PastDataEnd(
-            f"start {iso_date(d0)} leaves no later close of {name} to hedge on (the data end on {iso_date(last)})"
+            f"start {iso_date(idx[i0])} leaves no later close of {name} to hedge on (the data end on {iso_date(last)})"
         )
     d_start = idx[i0]
     if end is not None:
@@ -228,7 +224,8 @@ def _locate_range(
         if i1 > len(idx) - 1:
             short = i1 - (len(idx) - 1)
             raise PastDataEnd(
-                f"book expires {n} trading days after start ({iso_date(d_start)}), but the data of "
+                f"book expires {n} trading days after start ({iso_date(d_start)}) at "
+                f"periods_per_year={ppy}, but the data of "
                 f"{name} end on {iso_date(last)}: {short} more trading day(s) of data are missing"
             )
         return i0, i1
@@ -346,12 +343,11 @@ def replay(
         raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
     if book.is_empty:
         raise HedgeLibError("book must hold at least one option leg or some stock, got an empty book")
-    if time_basis not in ("trading", "calendar"):
-        raise HedgeLibError(f"time_basis must be 'trading' or 'calendar', got {time_basis!r}")
+    check_choice(time_basis, "time_basis", ("trading", "calendar"))
     ppy = check_int(periods_per_year, "periods_per_year")
     source = as_volatility_source(hedge_volatility)
-    r = check_scalar(rate, "rate", check_finite)
-    q = check_scalar(dividend_yield, "dividend_yield", check_finite)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
     expiry = max((float(leg.expiry) for leg in book.legs), default=0.0)
     i0, i1 = _locate_range(prices, name, start, end, expiry, time_basis, ppy)
     dates = prices.index[i0 : i1 + 1]

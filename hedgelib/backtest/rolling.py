@@ -18,18 +18,18 @@ import pandas as pd
 from hedgelib.backtest.replay import PastDataEnd, Replay, TimeBasis, replay
 from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.conventions import (
+    MAX_STEPS,
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
-    check_date_range,
-    check_finite,
     check_int,
-    check_positive,
+    check_positive_years,
+    check_quantity,
     check_scalar,
     iso_date,
 )
 from hedgelib.hedging.setup import EVERY_STEP, NO_COSTS
 from hedgelib.hedging.strategies import HedgeOption
-from hedgelib.market.history import price_series
+from hedgelib.market.history import data_window, price_series
 from hedgelib.theory import realised_gamma_pnl
 
 __all__ = [
@@ -162,7 +162,10 @@ def _book_builder(
     if isinstance(book, str):
         if tenor is None:
             raise HedgeLibError(f"tenor must be given with a preset book ({book!r}), got None")
-        preset_book(book, 100.0, tenor, width=width, quantity=size)  # validate once, early
+        try:  # validate once, early
+            preset_book(book, 100.0, tenor, width=width, quantity=size)
+        except HedgeLibError as exc:
+            raise HedgeLibError(f"book: {exc}") from None
 
         def build(spot: float) -> Book:
             b = preset_book(book, spot, tenor, width=width, quantity=size)
@@ -272,23 +275,20 @@ def rolling_programme(
     (6, '2017-01-03')
     """
     prices, name = price_series(history)
-    q_size = check_scalar(quantity, "quantity", check_finite)
+    q_size = check_scalar(quantity, "quantity", check_quantity)
     if q_size == 0.0:
         raise HedgeLibError("quantity must not be zero, got 0.0")
+    ppy = check_int(periods_per_year, "periods_per_year", maximum=MAX_STEPS)
     if tenor is not None:
-        tenor = check_scalar(tenor, "tenor", check_positive)
+        tenor = check_scalar(tenor, "tenor", check_positive_years)
+        # Shorter than one period, a trade would open and expire on the same close.
+        if tenor * ppy < 1.0:
+            raise HedgeLibError(f"tenor must be at least one period (1/{ppy} years), got {tenor!r}")
     build = _book_builder(book, tenor, q_size, width)
     if progress is not None and not callable(progress):
         raise HedgeLibError(f"progress must be callable(done, total), got {progress!r}")
     idx = prices.index
-    lo, hi = check_date_range(start, end)
-    lo = idx[0] if lo is None else lo
-    hi = idx[-1] if hi is None else hi
-    if lo > idx[-1] or hi < idx[0]:
-        raise HedgeLibError(
-            f"start and end must overlap the data of {name} ({iso_date(idx[0])} to {iso_date(idx[-1])}), "
-            f"got {iso_date(lo)} to {iso_date(hi)}"
-        )
+    lo, hi = data_window(idx, name, start, end)
     i_lo = int(idx.searchsorted(lo, side="left"))
     i_hi = int(idx.searchsorted(hi, side="right")) - 1
     if i_hi < i_lo:
@@ -323,7 +323,8 @@ def rolling_programme(
     if not replays:
         raise HedgeLibError(
             f"no trade of the programme fits in the data of {name}: entries from {iso_date(idx[i_lo])} "
-            f"to {iso_date(idx[i_hi])} all expire after {iso_date(idx[-1])}"
+            f"to {iso_date(idx[i_hi])} all expire after {iso_date(idx[-1])}; a shorter tenor or an earlier "
+            f"start would fit"
         )
     table = pd.DataFrame([_trade_row(rp) for rp in replays])
     curves = []

@@ -23,9 +23,11 @@ import pandas as pd
 from hedgelib.conventions import (
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
+    check_choice,
     check_finite,
     check_int,
     check_positive,
+    check_positive_volatility,
     check_scalar,
     iso_date,
 )
@@ -69,7 +71,7 @@ class ConstantVol:
     volatility: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "volatility", check_scalar(self.volatility, "volatility", check_positive))
+        object.__setattr__(self, "volatility", check_scalar(self.volatility, "volatility", check_positive_volatility))
 
     @property
     def label(self) -> str:
@@ -286,7 +288,7 @@ class GarchVol:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "refit_every", check_int(self.refit_every, "refit_every"))
-        if self.horizon_days != "expiry":
+        if not (isinstance(self.horizon_days, str) and self.horizon_days == "expiry"):
             object.__setattr__(self, "horizon_days", check_int(self.horizon_days, "horizon_days"))
         object.__setattr__(self, "min_observations", check_int(self.min_observations, "min_observations", minimum=100))
         if self.fit_window is not None:
@@ -296,8 +298,7 @@ class GarchVol:
                     f"fit_window must be at least min_observations ({self.min_observations}), got {fw}"
                 )
             object.__setattr__(self, "fit_window", fw)
-        if self.mean not in ("constant", "zero"):
-            raise HedgeLibError(f"mean must be 'constant' or 'zero', got {self.mean!r}")
+        check_choice(self.mean, "mean", ("constant", "zero"))
         object.__setattr__(self, "periods_per_year", check_int(self.periods_per_year, "periods_per_year"))
 
     @property
@@ -379,7 +380,7 @@ def as_volatility_source(volatility: Any, name: str = "hedge_volatility") -> Any
     if callable(getattr(volatility, "volatility_on", None)):
         return volatility
     if isinstance(volatility, int | float | np.floating) and not isinstance(volatility, bool):
-        return ConstantVol(float(volatility))
+        return ConstantVol(check_scalar(volatility, name, check_positive_volatility))
     raise HedgeLibError(
         f"{name} must be a number or a volatility source (ConstantVol, ImpliedVolSeries, "
         f"RealisedVol, GarchVol), got {volatility!r}"

@@ -17,7 +17,12 @@ from hedgelib.conventions import (
     HedgeLibError,
     check_non_negative,
     check_positive,
+    check_positive_volatility,
+    check_price,
+    check_rate,
     check_scalar,
+    check_volatility,
+    check_years,
 )
 from hedgelib.pricing.black_scholes import bs_price
 
@@ -174,10 +179,10 @@ def expiry_statistics(
     if not isinstance(book, Book):
         raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
     book._require_legs("expiry statistics")
-    s0 = check_scalar(spot, "spot", check_positive)
-    sigma = check_scalar(volatility, "volatility", check_positive)
-    r = check_scalar(rate, "rate")
-    q = check_scalar(dividend_yield, "dividend_yield")
+    s0 = check_scalar(spot, "spot", check_price)
+    sigma = check_scalar(volatility, "volatility", check_positive_volatility)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
 
     premium = float(book.value(s0, sigma, rate=r, dividend_yield=q))
     horizon = book.first_expiry
@@ -381,10 +386,10 @@ def scenario_pnl(
             "give exactly one of volatility_grid and time_grid, got "
             + ("neither" if volatility_grid is None else "both")
         )
-    s0 = check_scalar(spot, "spot", check_positive)
-    sigma0 = check_scalar(volatility, "volatility", check_non_negative)
-    r = check_scalar(rate, "rate")
-    q = check_scalar(dividend_yield, "dividend_yield")
+    s0 = check_scalar(spot, "spot", check_price)
+    sigma0 = check_scalar(volatility, "volatility", check_volatility)
+    r = check_scalar(rate, "rate", check_rate)
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
     s = _grid(spot_grid, "spot_grid", check_positive)
     base = float(book.value(s0, sigma0, rate=r, dividend_yield=q))
     if volatility_grid is not None:
@@ -444,10 +449,9 @@ def greeks_profile(
         raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
     book._require_content()
     s = _grid(spot_grid, "spot_grid", check_positive)
-    for name, v in (("volatility", volatility), ("time", time)):
-        if np.ndim(v) != 0:
-            raise HedgeLibError(f"{name} must be a single number, got {v!r}")
-    kw = dict(time=time, rate=rate, dividend_yield=dividend_yield)
+    volatility = check_scalar(volatility, "volatility", check_volatility)
+    kw = dict(time=check_scalar(time, "time", check_years), rate=check_scalar(rate, "rate", check_rate),
+              dividend_yield=check_scalar(dividend_yield, "dividend_yield", check_rate))
     value = np.asarray(book.value(s, volatility, **kw))
     g = book.greeks(s, volatility, **kw)
     data = {"value": value}

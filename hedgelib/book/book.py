@@ -40,11 +40,15 @@ import pandas as pd
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
-    check_finite,
     check_kind,
     check_non_negative,
-    check_positive,
+    check_positive_years,
+    check_price,
+    check_quantity,
+    check_rate,
     check_scalar,
+    check_volatility,
+    check_years,
 )
 from hedgelib.pricing.black_scholes import Greeks, bs_greeks, bs_price
 
@@ -74,11 +78,11 @@ def _to_output(arr: np.ndarray) -> float | FloatArray:
 def _market_inputs(
     spot: Any, volatility: Any, time: Any, rate: Any, dividend_yield: Any
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, tuple[int, ...]]:
-    s = check_positive(spot, "spot")
-    sigma = check_non_negative(volatility, "volatility")
-    t = check_non_negative(time, "time")
-    r = check_finite(rate, "rate")
-    q = check_finite(dividend_yield, "dividend_yield")
+    s = check_price(spot, "spot")
+    sigma = check_volatility(volatility, "volatility")
+    t = check_years(time, "time")
+    r = check_rate(rate, "rate")
+    q = check_rate(dividend_yield, "dividend_yield")
     try:
         shape = np.broadcast_shapes(s.shape, sigma.shape, t.shape, r.shape, q.shape)
     except ValueError:
@@ -182,9 +186,9 @@ class OptionLeg:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", check_kind(self.kind, "kind"))
-        object.__setattr__(self, "strike", check_scalar(self.strike, "strike", check_positive))
-        object.__setattr__(self, "expiry", check_scalar(self.expiry, "expiry", check_positive))
-        quantity = check_scalar(self.quantity, "quantity")
+        object.__setattr__(self, "strike", check_scalar(self.strike, "strike", check_price))
+        object.__setattr__(self, "expiry", check_scalar(self.expiry, "expiry", check_positive_years))
+        quantity = check_scalar(self.quantity, "quantity", check_quantity)
         if quantity == 0.0:
             raise HedgeLibError("quantity must be non-zero (a zero leg holds nothing), got 0.0")
         object.__setattr__(self, "quantity", quantity)
@@ -297,9 +301,9 @@ class Book:
             legs = tuple(self.legs)
         for i, leg in enumerate(legs, start=1):
             if not isinstance(leg, OptionLeg):
-                raise HedgeLibError(f"leg {i} must be an OptionLeg, got {leg!r}")
+                raise HedgeLibError(f"legs[{i}] must be an OptionLeg, got {leg!r}")
         object.__setattr__(self, "legs", legs)
-        object.__setattr__(self, "stock", check_scalar(self.stock, "stock"))
+        object.__setattr__(self, "stock", check_scalar(self.stock, "stock", check_quantity))
 
     # -- structure -----------------------------------------------------------------------
 
@@ -501,7 +505,7 @@ class Book:
                 }
             )
         if include_stock and self.stock != 0.0:
-            s = check_scalar(spot, "spot", check_positive)
+            s = check_scalar(spot, "spot", check_price)
             rows.append(
                 {
                     "leg": len(self.legs) + 1,

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hedgelib.book.book import Book, OptionLeg
-from hedgelib.conventions import HedgeLibError, check_in_range, check_positive, check_scalar
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_in_range,
+    check_positive_quantity,
+    check_positive_years,
+    check_price,
+    check_scalar,
+)
 
 __all__ = ["PRESETS", "preset_book"]
 
@@ -103,15 +110,15 @@ def preset_book(
     if not isinstance(name, str) or name not in _TABLE:
         raise HedgeLibError(f"unknown preset {name!r}; valid names: {', '.join(PRESETS)}")
     preset = _TABLE[name]
-    s = check_scalar(spot, "spot", check_positive)
-    t = check_scalar(expiry, "expiry", check_positive)
-    n = check_scalar(quantity, "quantity", check_positive)
+    s = check_scalar(spot, "spot", check_price)
+    t = check_scalar(expiry, "expiry", check_positive_years)
+    n = check_scalar(quantity, "quantity", check_positive_quantity)
     widest = max(abs(widths) for _, widths, _, _ in preset.legs)
     w = check_scalar(width, "width")
     check_in_range(w, "width", 0.0, 1.0 / max(widest, 1), inclusive=(False, False))
     far = t
     if any(is_far for *_, is_far in preset.legs):
-        far = 2.0 * t if far_expiry is None else check_scalar(far_expiry, "far_expiry", check_positive)
+        far = 2.0 * t if far_expiry is None else check_scalar(far_expiry, "far_expiry", check_positive_years)
         if far <= t:
             raise HedgeLibError(f"far_expiry must be later than expiry ({t!r}), got {far!r}")
     legs = [

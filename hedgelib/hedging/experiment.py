@@ -32,7 +32,16 @@ from typing import Any
 import numpy as np
 
 from hedgelib._parallel import parallel_allowed, serial, shared_pool, usable_cpu_count
-from hedgelib.conventions import HedgeLibError, check_int, check_positive, check_scalar
+from hedgelib.conventions import (
+    MAX_ELEMENTS,
+    MAX_STEPS,
+    HedgeLibError,
+    check_int,
+    check_positive_years,
+    check_price,
+    check_scalar,
+    check_size,
+)
 from hedgelib.hedging.engine import simulate_hedge
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.setup import EVERY_STEP, NO_COSTS, HedgeSetup, resolve_setup
@@ -50,6 +59,8 @@ _DEFAULT_CHUNKS = 32
 # paid once per step per chunk, so longer steps run faster; much beyond this the step's
 # working arrays leave the core's cache.
 _THREAD_CHUNK_PATHS = 16384
+# Numbers kept per path and set-up in a HedgeResult (P&L, costs, trades, attribution, explain).
+_RESULT_FLOATS = 32
 
 Progress = Callable[[int, int], Any]
 
@@ -165,11 +176,11 @@ def run_setups(
         raise HedgeLibError(f"model must be a market model with a simulate method, got {model!r}")
     if not hasattr(book, "legs"):
         raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
-    s0 = check_scalar(spot, "spot", check_positive)
-    t = check_scalar(horizon, "horizon", check_positive)
-    n = check_int(n_steps, "n_steps", minimum=1)
-    m = check_int(n_paths, "n_paths", minimum=1)
-    bsz = check_int(block_size, "block_size", minimum=1)
+    s0 = check_scalar(spot, "spot", check_price)
+    t = check_scalar(horizon, "horizon", check_positive_years)
+    n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
+    m = check_int(n_paths, "n_paths", minimum=1, maximum=MAX_ELEMENTS)
+    bsz = check_int(block_size, "block_size", minimum=1, maximum=MAX_ELEMENTS)
     n_record = check_int(record_paths, "record_paths", minimum=0, maximum=m)
     if isinstance(seed, np.random.SeedSequence):
         root = seed
@@ -190,6 +201,8 @@ def run_setups(
             raise HedgeLibError(f"setups[{name!r}] must be a HedgeSetup, got {type(setup).__name__}")
         _check_volatility_shape(setup, name, n, m)
 
+    # Every path keeps about _RESULT_FLOATS numbers per set-up until the end.
+    check_size(m * _RESULT_FLOATS * len(setups), f"the per-path results of n_paths={m:,}")
     n_blocks = -(-m // bsz)
     starts = [i * bsz for i in range(n_blocks)]
     sizes = [min(bsz, m - a) for a in starts]
@@ -205,6 +218,9 @@ def run_setups(
                 f"chunk_size must be a whole number of blocks (a multiple of block_size={bsz}), got {c}"
             )
         per_chunk = c // bsz
+    check_size(per_chunk * bsz * (n + 1) * 2,
+               f"a chunk of {per_chunk * bsz:,} paths (block_size={bsz:,}, chunk_size={chunk_size}) "
+               f"x n_steps={n:,}")
     seeds = root.spawn(n_blocks)
     tasks = []
     for c0 in range(0, n_blocks, per_chunk):

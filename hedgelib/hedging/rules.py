@@ -30,6 +30,7 @@ import numpy as np
 from hedgelib._typing import FloatArray
 from hedgelib.conventions import (
     HedgeLibError,
+    check_choice,
     check_int,
     check_non_negative,
     check_positive,
@@ -147,9 +148,7 @@ class EveryNSteps:
 
 
 def _check_to(to: Any) -> Literal["target", "edge"]:
-    if to not in ("target", "edge"):
-        raise HedgeLibError(f"to must be 'target' or 'edge', got {to!r}")
-    return to
+    return check_choice(to, "to", ("target", "edge"))  # type: ignore[return-value]
 
 
 def _band_decision(deviation: FloatArray, half_width: Any, to: str) -> Decision:

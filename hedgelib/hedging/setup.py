@@ -26,7 +26,12 @@ from typing import Any
 import numpy as np
 
 from hedgelib._typing import FloatArray
-from hedgelib.conventions import HedgeLibError, check_finite, check_positive, check_scalar
+from hedgelib.conventions import (
+    HedgeLibError,
+    check_positive_volatility,
+    check_rate,
+    check_scalar,
+)
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.rules import DeltaBand, EveryNOrBand, EveryNSteps, WhalleyWilmott
 from hedgelib.hedging.strategies import (
@@ -92,7 +97,7 @@ def as_strategy(strategy: Any) -> Strategy:
 
 
 def _volatility(value: Any) -> float | FloatArray:
-    arr = check_positive(value, "hedge_volatility")
+    arr = check_positive_volatility(value, "hedge_volatility")
     if arr.ndim == 0:
         return float(arr)
     arr = np.array(arr, dtype=np.float64)
@@ -149,9 +154,9 @@ class HedgeSetup:
         set_(self, "hedge_volatility", _volatility(self.hedge_volatility))
         if self.pricing_volatility is not None:
             set_(self, "pricing_volatility",
-                 check_scalar(self.pricing_volatility, "pricing_volatility", check_positive))
-        set_(self, "rate", check_scalar(self.rate, "rate", check_finite))
-        set_(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_finite))
+                 check_scalar(self.pricing_volatility, "pricing_volatility", check_positive_volatility))
+        set_(self, "rate", check_scalar(self.rate, "rate", check_rate))
+        set_(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_rate))
         strategy = as_strategy(self.strategy)
         set_(self, "strategy", strategy)
         if not callable(getattr(self.rule, "decide", None)):

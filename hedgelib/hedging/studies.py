@@ -27,7 +27,16 @@ import numpy as np
 import pandas as pd
 
 from hedgelib import theory
-from hedgelib.conventions import HedgeLibError, check_int, check_positive
+from hedgelib.conventions import (
+    MAX_STEPS,
+    HedgeLibError,
+    check_int,
+    check_positive,
+    check_positive_years,
+    check_price,
+    check_scalar,
+    check_values,
+)
 from hedgelib.hedging.experiment import DEFAULT_BLOCK_SIZE, Progress, run_setups
 from hedgelib.hedging.result import HedgeResult
 from hedgelib.hedging.rules import DeltaBand, EveryNSteps, WhalleyWilmott
@@ -271,7 +280,7 @@ def frequency_sweep(
     if rebalance_counts is None:
         if n_steps is None:
             raise HedgeLibError("n_steps or rebalance_counts must be given, got neither")
-        n = check_int(n_steps, "n_steps", minimum=1)
+        n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
         counts = default_rebalance_counts(n)
     else:
         try:
@@ -291,7 +300,7 @@ def frequency_sweep(
                     "multiple); give n_steps and counts that divide it"
                 )
         else:
-            n = check_int(n_steps, "n_steps", minimum=1)
+            n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
         bad = [c for c in counts if n % c]
         if bad:
             raise HedgeLibError(f"rebalance_counts must divide n_steps={n}, got {bad}")
@@ -409,15 +418,15 @@ def cost_risk_frontier(
     """
     if not isinstance(setup, HedgeSetup):
         raise HedgeLibError(f"setup must be a HedgeSetup, got {type(setup).__name__}")
-    n = check_int(n_steps, "n_steps", minimum=1)
+    n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
     rules: list[tuple[str, float, str, Any]] = []
-    for e in sorted({check_int(x, "every", minimum=1) for x in every}):
+    for e in sorted({check_int(x, "every", minimum=1) for x in check_values(every, "every")}):
         if e <= n:
             label = "every 1 step" if e == 1 else f"every {e} steps"
             rules.append(("every_n_steps", float(e), label, EveryNSteps(e)))
-    for w in sorted({float(check_positive(x, "band_widths")) for x in band_widths}):
+    for w in sorted({check_scalar(x, "band_widths", check_positive) for x in check_values(band_widths, "band_widths")}):
         rules.append(("delta_band", w, f"band {w:g}", DeltaBand(w, to=band_to)))
-    for g in sorted({float(check_positive(x, "risk_aversions")) for x in risk_aversions}):
+    for g in sorted({check_scalar(x, "risk_aversions", check_positive) for x in check_values(risk_aversions, "risk_aversions")}):
         rules.append(("whalley_wilmott", g, f"Whalley-Wilmott {g:g}", WhalleyWilmott(g)))
     if not rules:
         raise HedgeLibError("every, band_widths and risk_aversions leave no rule to run")
@@ -484,8 +493,8 @@ def theory_curve(
     ([1, 2, 3], True)
     """
     cols = ["n_rebalances", "std", "cost", "leland_vol"]
-    n = check_int(n_steps, "n_steps", minimum=1)
-    t = float(check_positive(horizon, "horizon"))
+    n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
+    t = check_scalar(horizon, "horizon", check_positive_years)
     if np.ndim(setup.hedge_volatility) or not book.legs or t > book.first_expiry * (1 + 1e-12):
         return pd.DataFrame(columns=cols)
     sigma, k, r, q = float(setup.hedge_volatility), setup.proportional, setup.rate, setup.dividend_yield
@@ -545,7 +554,13 @@ def predicted_hedge_error(
     """
     from hedgelib.market.models import GBM
 
-    n = check_int(n_steps, "n_steps", minimum=1)
+    if not isinstance(setup, HedgeSetup):
+        raise HedgeLibError(f"setup must be a HedgeSetup, got {type(setup).__name__}")
+    if not hasattr(book, "legs") or not hasattr(book, "expiries"):
+        raise HedgeLibError(f"book must be a Book, got {type(book).__name__}")
+    spot = check_scalar(spot, "spot", check_price)
+    horizon = check_scalar(horizon, "horizon", check_positive_years)
+    n = check_int(n_steps, "n_steps", minimum=1, maximum=MAX_STEPS)
     rule = setup.rule
     every = rule.n if isinstance(rule, EveryNSteps) else 1
     n_reb = n / every

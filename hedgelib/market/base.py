@@ -20,12 +20,16 @@ import numpy as np
 
 from hedgelib._typing import FloatArray, RandomState
 from hedgelib.conventions import (
+    MAX_ELEMENTS,
+    MAX_STEPS,
     HedgeLibError,
     as_rng,
     check_int,
-    check_non_negative,
-    check_positive,
+    check_positive_years,
+    check_price,
     check_scalar,
+    check_size,
+    check_years,
 )
 from hedgelib.market.paths import Paths, _check_grid_values
 
@@ -84,8 +88,8 @@ class MarketModel(ABC):
 
     def expected_spot(self, spot: Any, time: Any) -> FloatArray | float:
         """``E[S_t] = S_0 exp((drift - dividend_yield) t)``, the same for every model."""
-        s = check_positive(spot, "spot")
-        t = check_non_negative(time, "time")
+        s = check_price(spot, "spot")
+        t = check_years(time, "time")
         out = s * np.exp((self.drift - self.dividend_yield) * t)
         return float(out) if out.ndim == 0 else out
 
@@ -93,10 +97,10 @@ class MarketModel(ABC):
     def _check_run(
         spot: Any, horizon: Any, n_steps: Any, n_paths: Any, antithetic: Any
     ) -> tuple[float, float, int, int]:
-        s0 = check_scalar(spot, "spot", check_positive)
-        t = check_scalar(horizon, "horizon", check_positive)
-        n = check_int(n_steps, "n_steps")
-        m = check_int(n_paths, "n_paths")
+        s0 = check_scalar(spot, "spot", check_price)
+        t = check_scalar(horizon, "horizon", check_positive_years)
+        n = check_int(n_steps, "n_steps", maximum=MAX_STEPS)
+        m = check_int(n_paths, "n_paths", maximum=MAX_ELEMENTS)
         if not isinstance(antithetic, bool | np.bool_):
             raise HedgeLibError(f"antithetic must be True or False, got {antithetic!r}")
         if antithetic and m % 2:
@@ -135,6 +139,8 @@ class MarketModel(ABC):
             ``(n_steps + 1, n_paths)``; ``variance`` for stochastic-volatility models.
         """
         s0, t, n, m = self._check_run(spot, horizon, n_steps, n_paths, antithetic)
+        check_size((n + 1) * m * (2 if self.has_variance else 1),
+                   f"{type(self).__name__}.simulate with n_paths={m:,} and n_steps={n:,}")
         out = np.empty((n + 1, m))
         var = np.empty((n + 1, m)) if self.has_variance else None
         self._simulate_into(out, var, s0, t, rng, bool(antithetic))
@@ -153,6 +159,8 @@ class MarketModel(ABC):
             raise HedgeLibError("blocks must hold at least one (n_paths, rng) pair, got none")
         sizes = [check_int(size, "n_paths") for size, _ in blocks]
         s0, t, n, m = self._check_run(spot, horizon, n_steps, sum(sizes), False)
+        check_size((n + 1) * m * (2 if self.has_variance else 1),
+                   f"{type(self).__name__}.simulate_blocks with n_paths={m:,} and n_steps={n:,}")
         out = np.empty((n + 1, m))
         var = np.empty((n + 1, m)) if self.has_variance else None
         a = 0

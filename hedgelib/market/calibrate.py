@@ -20,8 +20,9 @@ from hedgelib.conventions import (
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
     as_array,
-    check_finite,
     check_int,
+    check_rate,
+    check_scalar,
 )
 from hedgelib.market.models import GARCH, GBM
 
@@ -116,6 +117,8 @@ def realised_volatility(
         r = _log_returns(s, 2)
         return float(r.std(ddof=1) * math.sqrt(ppy))
     w = check_int(window, "window", minimum=2)
+    if w > s.size - 1:
+        raise HedgeLibError(f"window must be at most the {s.size - 1} returns of the prices, got {w}")
     r = _log_returns(s, w)
     return (r.rolling(w).std(ddof=1) * math.sqrt(ppy)).iloc[w - 1 :].rename("realised_volatility")
 
@@ -160,16 +163,18 @@ def estimate_gbm(
     """
     s = _price_series(prices)
     ppy = check_int(periods_per_year, "periods_per_year")
-    q = float(check_finite(dividend_yield, "dividend_yield"))
+    q = check_scalar(dividend_yield, "dividend_yield", check_rate)
     r = _log_returns(s, 2).to_numpy()
     sigma = float(r.std(ddof=1)) * math.sqrt(ppy)
     # Constant returns give a tiny rounding noise; a standard deviation below 1e-12 of the
     # mean return is zero volatility.
     if sigma <= 1e-12 * max(1.0, abs(float(r.mean())) * ppy):
         sigma = 0.0
-    return GBM(
-        drift=float(r.mean()) * ppy + 0.5 * sigma * sigma + q, volatility=sigma, dividend_yield=q
-    )
+    try:
+        return GBM(drift=float(r.mean()) * ppy + 0.5 * sigma * sigma + q, volatility=sigma,
+                   dividend_yield=q)
+    except HedgeLibError as exc:
+        raise HedgeLibError(f"the prices, read at periods_per_year={ppy}, give no valid GBM: {exc}") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,7 +323,7 @@ class GarchFit:
             )
         if start not in ("current", "long_run"):
             raise HedgeLibError(f"start must be 'current' or 'long_run', got {start!r}")
-        q = float(check_finite(dividend_yield, "dividend_yield"))
+        q = float(check_rate(dividend_yield, "dividend_yield"))
         if drift is None:
             drift = self.periods_per_year * (self.mean_return + 0.5 * self.long_run_variance) + q
         return GARCH(

@@ -20,12 +20,16 @@ from hedgelib.conventions import HedgeLibError, check_int, check_positive
 from hedgelib.market.history import DEFAULT_MIN_ROWS, PriceHistory
 
 __all__ = [
+    "MAX_COLUMNS",
     "MAX_CSV_BYTES",
     "load_csv",
 ]
 
 #: Largest CSV accepted by default (bytes). Twenty years of daily OHLCV is about 0.5 MB.
 MAX_CSV_BYTES = 10_000_000
+#: Most columns a header may have: finding the date and price columns tries every header
+#: cell against many date formats, which must stay quick whatever a file holds.
+MAX_COLUMNS = 200
 
 
 # Normalised header names (lower case, letters and digits only), best first.
@@ -216,6 +220,11 @@ def _split_rows(text: str) -> tuple[list[str], int, list[tuple[int, list[str]]]]
             if header is None:
                 if fields[0].lstrip().startswith("#"):
                     continue  # a comment before the header, as some exporters write
+                if len(fields) > MAX_COLUMNS:
+                    raise HedgeLibError(
+                        f"the file's header has {len(fields):,} columns; a price file has a date "
+                        f"and a few prices, and at most {MAX_COLUMNS} columns are read"
+                    )
                 header = [f.strip() for f in fields]
                 header_line = reader.line_num
             else:

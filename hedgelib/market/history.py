@@ -35,10 +35,13 @@ from hedgelib.conventions import (
     check_date,
     check_date_range,
     check_int,
+    iso_date,
 )
 
 __all__ = [
+    "data_window",
     "price_series",
+    "start_row",
     "BUNDLED",
     "DEFAULT_MIN_ROWS",
     "BundledDataset",
@@ -570,3 +573,29 @@ def price_series(history: Any, name: str = "history") -> tuple[pd.Series, str]:
     raise HedgeLibError(
         f"{name} must be a PriceHistory or a pandas Series of closes on dates, got {type(history).__name__}"
     )
+
+
+def data_window(index: pd.DatetimeIndex, name: str, start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``start`` and ``end`` (each optional: the first and last date) as dates that overlap
+    the dated ``index`` of the data called ``name``; refuses a window outside the data."""
+    lo, hi = check_date_range(start, end)
+    lo = index[0] if lo is None else lo
+    hi = index[-1] if hi is None else hi
+    if lo > index[-1] or hi < index[0]:
+        raise HedgeLibError(
+            f"start and end must overlap the data of {name} ({iso_date(index[0])} to "
+            f"{iso_date(index[-1])}), got {iso_date(lo)} to {iso_date(hi)}"
+        )
+    return lo, hi
+
+
+def start_row(index: pd.DatetimeIndex, name: str, start: Any) -> int:
+    """The row of the first date on or after ``start`` in the dated ``index`` of the data
+    called ``name``; refuses a start outside the data."""
+    d0 = check_date(start, "start")
+    if d0 < index[0] or d0 > index[-1]:
+        raise HedgeLibError(
+            f"start must lie within the data of {name} ({iso_date(index[0])} to "
+            f"{iso_date(index[-1])}), got {iso_date(d0)}"
+        )
+    return int(index.searchsorted(d0, side="left"))

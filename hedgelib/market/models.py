@@ -26,13 +26,20 @@ from scipy.special import ndtr
 
 from hedgelib._typing import FloatArray
 from hedgelib.conventions import (
+    MAX_JUMP_INTENSITY,
+    MAX_LOG_JUMP,
     TRADING_DAYS_PER_YEAR,
     HedgeLibError,
     check_in_range,
     check_int,
+    check_mean_reversion,
     check_non_negative,
     check_positive,
+    check_positive_volatility,
+    check_rate,
     check_scalar,
+    check_variance,
+    check_volatility,
 )
 from hedgelib.market.base import MarketModel, Stepper, draw_normals
 from hedgelib.registry import Parameter, Registry, parameter
@@ -48,6 +55,10 @@ __all__ = [
 
 # Every model's drift, and the volatility of GBM and Merton (GARCH's long-run one too): one
 # declaration, so the forms show one input each for all models.
+def _log_jump(value: Any, name: str) -> Any:
+    return check_in_range(value, name, -MAX_LOG_JUMP, MAX_LOG_JUMP)
+
+
 def _drift() -> Any:
     return parameter(
         dataclasses.MISSING, "Drift (% per year)", unit="percent", low=-100.0, high=100.0,
@@ -120,9 +131,9 @@ class GBM(MarketModel):
     def __post_init__(self) -> None:
         object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
         object.__setattr__(
-            self, "volatility", check_scalar(self.volatility, "volatility", check_non_negative)
+            self, "volatility", check_scalar(self.volatility, "volatility", check_volatility)
         )
-        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_rate))
 
     @property
     def long_run_volatility(self) -> float:
@@ -281,14 +292,15 @@ class Heston(MarketModel):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
-        object.__setattr__(self, "v0", check_scalar(self.v0, "v0", check_non_negative))
-        object.__setattr__(self, "kappa", check_scalar(self.kappa, "kappa", check_positive))
-        object.__setattr__(self, "theta", check_scalar(self.theta, "theta", check_positive))
-        object.__setattr__(self, "xi", check_scalar(self.xi, "xi", check_positive))
+        object.__setattr__(self, "v0", check_scalar(self.v0, "v0", check_variance))
+        object.__setattr__(self, "kappa", check_scalar(self.kappa, "kappa", check_mean_reversion))
+        object.__setattr__(self, "theta", check_scalar(self.theta, "theta",
+                                                       lambda x, n: check_variance(x, n, positive=True)))
+        object.__setattr__(self, "xi", check_scalar(self.xi, "xi", check_positive_volatility))
         object.__setattr__(
             self, "rho", check_scalar(self.rho, "rho", lambda x, n: check_in_range(x, n, -1.0, 1.0))
         )
-        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_rate))
 
     @property
     def feller_satisfied(self) -> bool:
@@ -393,16 +405,17 @@ class MertonJump(MarketModel):
     def __post_init__(self) -> None:
         object.__setattr__(self, "drift", check_scalar(self.drift, "drift"))
         object.__setattr__(
-            self, "volatility", check_scalar(self.volatility, "volatility", check_non_negative)
+            self, "volatility", check_scalar(self.volatility, "volatility", check_volatility)
         )
         object.__setattr__(
             self,
             "jump_intensity",
-            check_scalar(self.jump_intensity, "jump_intensity", check_non_negative),
+            check_scalar(self.jump_intensity, "jump_intensity",
+                         lambda x, n: check_in_range(x, n, 0.0, MAX_JUMP_INTENSITY)),
         )
-        object.__setattr__(self, "jump_mean", check_scalar(self.jump_mean, "jump_mean"))
-        object.__setattr__(self, "jump_std", check_scalar(self.jump_std, "jump_std", check_non_negative))
-        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "jump_mean", check_scalar(self.jump_mean, "jump_mean", _log_jump))
+        object.__setattr__(self, "jump_std", check_scalar(self.jump_std, "jump_std", check_volatility))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_rate))
         if not math.isfinite(self.mean_jump_size):
             raise HedgeLibError(
                 f"jump_mean and jump_std give an infinite mean jump exp(m + s^2/2), got "
@@ -537,7 +550,7 @@ class GARCH(MarketModel):
         object.__setattr__(self, "omega", check_scalar(self.omega, "omega", check_positive))
         object.__setattr__(self, "alpha", check_scalar(self.alpha, "alpha", check_non_negative))
         object.__setattr__(self, "beta", check_scalar(self.beta, "beta", check_non_negative))
-        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield"))
+        object.__setattr__(self, "dividend_yield", check_scalar(self.dividend_yield, "dividend_yield", check_rate))
         if self.initial_variance is not None:
             object.__setattr__(
                 self,
@@ -569,7 +582,7 @@ class GARCH(MarketModel):
         ``omega = volatility^2 / periods_per_year * (1 - alpha - beta)``; the optional
         ``initial_volatility`` (annualised) sets the first day's variance.
         """
-        vol = check_scalar(volatility, "volatility", check_positive)
+        vol = check_scalar(volatility, "volatility", check_positive_volatility)
         a = check_scalar(alpha, "alpha", check_non_negative)
         b = check_scalar(beta, "beta", check_non_negative)
         ppy = check_int(periods_per_year, "periods_per_year")
@@ -579,7 +592,7 @@ class GARCH(MarketModel):
             )
         h0 = None
         if initial_volatility is not None:
-            h0 = check_scalar(initial_volatility, "initial_volatility", check_positive) ** 2 / ppy
+            h0 = check_scalar(initial_volatility, "initial_volatility", check_positive_volatility) ** 2 / ppy
         return cls(drift, vol * vol / ppy * (1.0 - a - b), a, b, dividend_yield, h0, ppy)
 
     @property

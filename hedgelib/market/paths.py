@@ -128,8 +128,8 @@ class Paths:
             raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}")
         try:
             arr = np.ascontiguousarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise HedgeLibError(f"{name} must be an array of numbers, got {value!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise HedgeLibError(f"{name} must be an array of numbers, got {str(value)[:80]}") from None
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1)
         if arr.ndim != 2 or arr.shape[0] != n_times or arr.shape[1] < 1:

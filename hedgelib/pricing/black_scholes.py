@@ -24,10 +24,14 @@ from hedgelib.conventions import (
     check_kind,
     check_non_negative,
     check_positive,
+    check_price,
+    check_rate,
+    check_volatility,
+    check_years,
 )
 from hedgelib.pricing.kernel import INV_SQRT_2PI, ndtr
 
-__all__ = ["Greeks", "bs_greeks", "bs_price", "bs_price_and_greeks"]
+__all__ = ["Greeks", "bs_greeks", "bs_price", "bs_price_and_greeks", "bs_price_of_term"]
 
 # Below this total standard deviation sigma*sqrt(T) the option is worth its discounted forward
 # intrinsic value to double precision (the time value is at most S * 0.4 * sigma*sqrt(T)), and
@@ -175,16 +179,20 @@ class _BSParts(NamedTuple):
 
 def _validate(
     spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
-    rate: ArrayLike, dividend_yield: ArrayLike, kind: Any,
+    rate: ArrayLike, dividend_yield: ArrayLike, kind: Any, bounded: bool = True,
 ) -> tuple[list[FloatArray], float, tuple[int, ...]]:
     kind = check_kind(kind)
+    # User input is held to the conventions' bounds; a term of another model's series (an
+    # effective carry or volatility beyond them) only needs to be finite.
+    price, years, vol, carry = ((check_price, check_years, check_volatility, check_rate) if bounded
+                                else (check_positive, check_non_negative, check_non_negative, check_finite))
     arrays = [
-        check_positive(spot, "spot"),
-        check_positive(strike, "strike"),
-        check_non_negative(time_to_expiry, "time_to_expiry"),
-        check_non_negative(volatility, "volatility"),
-        check_finite(rate, "rate"),
-        check_finite(dividend_yield, "dividend_yield"),
+        price(spot, "spot"),
+        price(strike, "strike"),
+        years(time_to_expiry, "time_to_expiry"),
+        vol(volatility, "volatility"),
+        carry(rate, "rate"),
+        carry(dividend_yield, "dividend_yield"),
     ]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -286,14 +294,14 @@ def _greeks_from(p: _BSParts) -> tuple[FloatArray, ...]:
 
 
 def _evaluate(
-    args: tuple[Any, ...], kind: Any, want_price: bool, order: int
+    args: tuple[Any, ...], kind: Any, want_price: bool, order: int, bounded: bool = True,
 ) -> tuple[Any, Greeks | None]:
     """Validate, then evaluate in blocks; floats for scalar input, else full-shape arrays.
 
     ``order`` is 0 for no greeks, 1 for the five first-order ones (the second-order fields of
     the result are None) and 2 for all eight.
     """
-    arrays, w, shape = _validate(*args, kind)
+    arrays, w, shape = _validate(*args, kind, bounded)
     size = math.prod(shape)
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     price_out = np.empty(size) if want_price else None
@@ -496,6 +504,17 @@ def bs_price(
     return _evaluate(args, kind, want_price=True, order=0)[0]
 
 
+def bs_price_of_term(
+    spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
+    rate: ArrayLike, dividend_yield: ArrayLike, kind: OptionKind = "call",
+) -> float | FloatArray:
+    """:func:`bs_price` for a term of another model's series, whose effective carry or
+    volatility (Merton's ``q + lambda k - n log(1 + k) / T``) may lie beyond the bounds user
+    input is held to: they need only be finite. Not for user input."""
+    args = (spot, strike, time_to_expiry, volatility, rate, dividend_yield)
+    return _evaluate(args, kind, want_price=True, order=0, bounded=False)[0]
+
+
 def bs_greeks(
     spot: ArrayLike, strike: ArrayLike, time_to_expiry: ArrayLike, volatility: ArrayLike,
     rate: ArrayLike = 0.0, dividend_yield: ArrayLike = 0.0, kind: OptionKind = "call",
@@ -611,6 +630,6 @@ def bs_price_and_greeks(
     (True, None)
     """
     args = (spot, strike, time_to_expiry, volatility, rate, dividend_yield)
-    if order not in (1, 2) or isinstance(order, bool):
+    if not isinstance(order, int) or isinstance(order, bool) or order not in (1, 2):
         raise HedgeLibError(f"order must be 1 or 2, got {order!r}")
     return _evaluate(args, kind, want_price=True, order=order)

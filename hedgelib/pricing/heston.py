@@ -22,13 +22,16 @@ import numpy as np
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
-    check_finite,
     check_in_range,
     check_kind,
-    check_non_negative,
-    check_positive,
+    check_mean_reversion,
+    check_price,
+    check_rate,
+    check_variance,
+    check_volatility,
+    check_years,
 )
-from hedgelib.pricing.black_scholes import bs_price
+from hedgelib.pricing.black_scholes import bs_price_of_term
 
 __all__ = ["heston_price"]
 
@@ -333,15 +336,15 @@ def heston_price(
     """
     kind = check_kind(kind)
     args = (
-        check_positive(spot, "spot"),
-        check_positive(strike, "strike"),
-        check_non_negative(time_to_expiry, "time_to_expiry"),
-        check_finite(rate, "rate"),
-        check_finite(dividend_yield, "dividend_yield"),
-        check_non_negative(v0, "v0"),
-        check_positive(kappa, "kappa"),
-        check_non_negative(theta, "theta"),
-        check_non_negative(xi, "xi"),
+        check_price(spot, "spot"),
+        check_price(strike, "strike"),
+        check_years(time_to_expiry, "time_to_expiry"),
+        check_rate(rate, "rate"),
+        check_rate(dividend_yield, "dividend_yield"),
+        check_variance(v0, "v0"),
+        check_mean_reversion(kappa, "kappa"),
+        check_variance(theta, "theta"),
+        check_volatility(xi, "xi"),
         check_in_range(rho, "rho", -1.0, 1.0),
     )
     try:
@@ -369,7 +372,7 @@ def heston_price(
     # The control variate: Black-Scholes at the expected integrated variance (zero when no
     # variance is to come, where bs_price takes its exact zero-volatility limit).
     sigma = np.sqrt(w / np.where(t > 0, t, 1.0))
-    base = np.asarray(bs_price(s, k, t, sigma, r, q, kind), dtype=np.float64)
+    base = np.asarray(bs_price_of_term(s, k, t, sigma, r, q, kind), dtype=np.float64)
     disc_root = np.sqrt(s * k) * np.exp(-0.5 * (r + q) * t)
     price = base - disc_root / np.pi * integral
     price = price.reshape(shape)

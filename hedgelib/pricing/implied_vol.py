@@ -21,10 +21,11 @@ from hedgelib._parallel import for_each_block
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
     HedgeLibError,
-    check_finite,
     check_kind,
     check_non_negative,
-    check_positive,
+    check_price,
+    check_rate,
+    check_years,
 )
 
 __all__ = ["implied_vol", "no_arbitrage_bounds"]
@@ -47,11 +48,11 @@ def _validate_market(
     dividend_yield: ArrayLike, kind: Any,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]:
     kind = check_kind(kind)
-    s = check_positive(spot, "spot")
-    k = check_positive(strike, "strike")
-    t = check_non_negative(time_to_expiry, "time_to_expiry")
-    r = check_finite(rate, "rate")
-    q = check_finite(dividend_yield, "dividend_yield")
+    s = check_price(spot, "spot")
+    k = check_price(strike, "strike")
+    t = check_years(time_to_expiry, "time_to_expiry")
+    r = check_rate(rate, "rate")
+    q = check_rate(dividend_yield, "dividend_yield")
     return s, k, t, r, q, (1.0 if kind == "call" else -1.0)
 
 

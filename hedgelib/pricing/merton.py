@@ -14,13 +14,17 @@ from scipy.special import gammaln, xlogy
 
 from hedgelib._typing import ArrayLike, FloatArray, OptionKind
 from hedgelib.conventions import (
+    MAX_JUMP_INTENSITY,
+    MAX_LOG_JUMP,
     HedgeLibError,
-    check_finite,
+    check_in_range,
     check_kind,
-    check_non_negative,
-    check_positive,
+    check_price,
+    check_rate,
+    check_volatility,
+    check_years,
 )
-from hedgelib.pricing.black_scholes import bs_price
+from hedgelib.pricing.black_scholes import bs_price_of_term
 
 __all__ = ["MERTON_SERIES_TOL", "merton_price"]
 
@@ -130,15 +134,15 @@ def merton_price(
     names = ("spot", "strike", "time_to_expiry", "rate", "dividend_yield", "volatility",
              "jump_intensity", "jump_mean", "jump_std")
     args = (
-        check_positive(spot, "spot"),
-        check_positive(strike, "strike"),
-        check_non_negative(time_to_expiry, "time_to_expiry"),
-        check_finite(rate, "rate"),
-        check_finite(dividend_yield, "dividend_yield"),
-        check_non_negative(volatility, "volatility"),
-        check_non_negative(jump_intensity, "jump_intensity"),
-        check_finite(jump_mean, "jump_mean"),
-        check_non_negative(jump_std, "jump_std"),
+        check_price(spot, "spot"),
+        check_price(strike, "strike"),
+        check_years(time_to_expiry, "time_to_expiry"),
+        check_rate(rate, "rate"),
+        check_rate(dividend_yield, "dividend_yield"),
+        check_volatility(volatility, "volatility"),
+        check_in_range(jump_intensity, "jump_intensity", 0.0, MAX_JUMP_INTENSITY),
+        check_in_range(jump_mean, "jump_mean", -MAX_LOG_JUMP, MAX_LOG_JUMP),
+        check_volatility(jump_std, "jump_std"),
     )
     try:
         shape = np.broadcast_shapes(*(a.shape for a in args))
@@ -162,7 +166,8 @@ def merton_price(
     if hi - lo > _MAX_TERMS:
         raise HedgeLibError(
             f"merton_price needs {hi - lo} series terms (jump_intensity * time_to_expiry up to "
-            f"{float(np.max(mean_jumps))!r}); at most {_MAX_TERMS} are allowed"
+            f"{float(np.max(mean_jumps))!r}, times 1 + the mean jump from jump_mean and jump_std "
+            f"up to {float(np.max(1.0 + kbar))!r}); at most {_MAX_TERMS} are allowed"
         )
 
     live = t > 0
@@ -171,11 +176,16 @@ def merton_price(
     for n in range(lo, hi + 1):
         # Poisson weight in log space; xlogy(0, 0) = 0 keeps lambda T = 0 exact.
         weight = np.exp(xlogy(n, mean_jumps) - mean_jumps - gammaln(n + 1.0))
-        if not np.any(weight > 0):
+        # A term whose weight underflows adds nothing; skipping it also keeps n delta^2 / T
+        # finite when T is tiny (the weight (lambda T)^n / n! is then tiny too).
+        use = weight > 1e-300
+        if not use.any():
             continue
-        vol_n = np.sqrt(sigma * sigma + n * delta * delta / t_safe)
-        q_n = q + lam * kbar - n * half_var / t_safe
-        price += weight * np.asarray(bs_price(s, k, t, vol_n, r, q_n, kind), dtype=np.float64)
+        t_n = np.where(use, t_safe, 1.0)
+        vol_n = np.sqrt(sigma * sigma + n * delta * delta / t_n)
+        q_n = q + lam * kbar - n * half_var / t_n
+        term = np.asarray(bs_price_of_term(s, k, t, vol_n, r, q_n, kind), dtype=np.float64)
+        price += np.where(use, weight * term, 0.0)
     # At expiry every term is the intrinsic value and the weights sum to one.
     if not live.all():
         dead = ~live

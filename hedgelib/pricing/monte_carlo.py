@@ -11,12 +11,16 @@ from scipy.special import ndtri
 
 from hedgelib._typing import FloatArray, OptionKind, RandomState
 from hedgelib.conventions import (
+    MAX_ELEMENTS,
     HedgeLibError,
     check_finite,
     check_in_range,
     check_int,
     check_kind,
-    check_positive,
+    check_positive_years,
+    check_price,
+    check_rate,
+    check_scalar,
 )
 from hedgelib.market.base import MarketModel
 
@@ -127,14 +131,16 @@ def monte_carlo_price(
     """
     if not isinstance(model, MarketModel):
         raise HedgeLibError(f"model must be a MarketModel (GBM, Heston, ...), got {model!r}")
-    r = float(check_finite(rate, "rate"))
-    t = float(check_positive(time_to_expiry, "time_to_expiry"))
+    if not isinstance(antithetic, bool | np.bool_):
+        raise HedgeLibError(f"antithetic must be True or False, got {antithetic!r}")
+    r = check_scalar(rate, "rate", check_rate)
+    t = check_scalar(time_to_expiry, "time_to_expiry", check_positive_years)
     # At least two independent samples, or there is no standard error.
-    m = check_int(n_paths, "n_paths", minimum=4 if antithetic else 2)
+    m = check_int(n_paths, "n_paths", minimum=4 if antithetic else 2, maximum=MAX_ELEMENTS // 2)
     if payoff is None:
         if strike is None:
             raise HedgeLibError("strike is required for a vanilla payoff, got None")
-        k = float(check_positive(strike, "strike"))
+        k = check_scalar(strike, "strike", check_price)
         sign = 1.0 if check_kind(kind) == "call" else -1.0
 
         def payoff(s: FloatArray) -> FloatArray:

@@ -41,6 +41,13 @@ class ScenarioError(HedgeLibError):
     """A scenario (link or file) that cannot be read: the message names the input and value."""
 
 
+def _too_much(exc: BaseException) -> str:
+    """Why ``json.loads`` gave up on valid-looking JSON."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return f"a number too long to read: {str(exc)[:60]}"
+
+
 def _type_name(kind: type) -> str:
     return {bool: "true or false", int: "a whole number", float: "a number", str: "text",
             dict: "a JSON object"}[kind]
@@ -208,28 +215,31 @@ class ScenarioSchema:
 
     def _parse_text(self, name: str, text: str) -> Any:
         kind = type(self.defaults[name])
+        shown = text if len(text) <= 80 else text[:77] + "..."  # a link may carry megabytes
         if kind is bool:
             low = text.strip().lower()
             if low in _TRUE:
                 return True
             if low in _FALSE:
                 return False
-            raise ScenarioError(f"{name}: must be true or false, got {text!r}")
+            raise ScenarioError(f"{name}: must be true or false, got {shown!r}")
         if kind in (int, float):
             try:
                 number = float(text)
             except ValueError:
-                raise ScenarioError(f"{name}: must be {_type_name(kind)}, got {text!r}") from None
+                raise ScenarioError(f"{name}: must be {_type_name(kind)}, got {shown!r}") from None
             if kind is int:
                 if not number.is_integer():
-                    raise ScenarioError(f"{name}: must be a whole number, got {text!r}")
+                    raise ScenarioError(f"{name}: must be a whole number, got {shown!r}")
                 number = int(number)
             return self.coerce(name, number)
         if kind is dict:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ScenarioError(f"{name}: must be a JSON object, got {text!r} ({exc.msg})") from None
+                raise ScenarioError(f"{name}: must be a JSON object, got {shown!r} ({exc.msg})") from None
+            except (ValueError, RecursionError) as exc:  # nested too deep, or an integer too long
+                raise ScenarioError(f"{name}: must be a JSON object, got {shown!r} ({_too_much(exc)})") from None
             return self.coerce(name, value)
         return self.coerce(name, text)
 
@@ -306,6 +316,8 @@ class ScenarioSchema:
             raise ScenarioError(
                 f"scenario file: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
             ) from None
+        except (ValueError, RecursionError) as exc:
+            raise ScenarioError(f"scenario file: not a scenario ({_too_much(exc)})") from None
         if not isinstance(doc, dict) or doc.get("format") != SCENARIO_FORMAT:
             raise ScenarioError(
                 f"scenario file: not a Hedge Lab scenario (expected a JSON object with "

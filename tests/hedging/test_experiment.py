@@ -3,6 +3,7 @@ the documented seeded blocks, and the chunk planning."""
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -76,7 +77,8 @@ def test_bit_identical_on_thread_pools(reference, workers):
 
 
 def test_bit_identical_on_a_process_pool(reference):
-    with ProcessPoolExecutor(2) as pool:
+    # spawn, not fork: a fork of this multithreaded process (JAX, thread pools) may deadlock.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         res = run_experiment(MODEL, BOOK, chunk_size=256, executor=pool, **SMALL, **HEDGE)
     assert_identical(res, reference)
 

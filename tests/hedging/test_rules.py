@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
@@ -14,11 +16,6 @@ from hedgelib.conventions import HedgeLibError
 from hedgelib.hedging.costs import TransactionCosts
 from hedgelib.hedging.rules import AnyOf, DeltaBand, EveryNSteps, RuleContext, WhalleyWilmott
 from hedgelib.hedging.strategies import DeltaGammaHedge, DeltaHedge, HedgeOption
-
-
-def _identity(obj):
-    """Runs in a worker process: the argument arrives unpickled and goes back pickled."""
-    return obj
 
 
 def ctx(step=1, deviation=(0.0,), spot=(100.0,), gamma=(0.04,), rate=0.0, tte=0.5, lam=1e-3):
@@ -138,6 +135,8 @@ def test_rules_and_costs_round_trip_through_pickle(obj, protocol):
 def test_any_of_runs_on_a_process_pool():
     # The failure this guards against: AnyOf could not be unpickled in a worker process.
     rule = AnyOf(EveryNSteps(4), DeltaBand(0.1, to="edge"))
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        back = pool.submit(_identity, rule).result()
+    # spawn, not fork: a fork of this multithreaded process (JAX, thread pools) may deadlock.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # copy.copy runs in the worker: the rule arrives unpickled there and goes back pickled.
+        back = pool.submit(copy.copy, rule).result()
     assert back == rule

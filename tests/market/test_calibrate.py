@@ -72,7 +72,7 @@ def test_realised_volatility_of_simulated_gbm_within_3se():
         ([100.0, -1.0, 101.0], {}, "prices must be positive and finite, got -1.0 at 1"),
         ([100.0], {}, "prices must hold at least 3 prices"),
         ([100.0, 101.0, 102.0], {"window": 1}, "window"),
-        ([100.0, 101.0, 102.0], {"window": 5}, "prices must hold at least 6 prices"),
+        ([100.0, 101.0, 102.0], {"window": 5}, "window must be at most the 2 returns of the prices"),
         ([100.0, 101.0, 102.0], {"periods_per_year": 0}, "periods_per_year"),
         (pd.Series([1.0, 2.0, 3.0], index=[2, 1, 3]), {}, "increasing time order"),
         (pd.Series([1.0, 2.0, 3.0], index=[1, 1, 3]), {}, "index must be unique"),

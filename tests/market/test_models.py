@@ -192,8 +192,11 @@ def test_simulate_validation_names_the_argument(model, kwargs, name):
 
 
 def test_overflow_is_reported_not_returned():
+    # Inside the input bounds but past what a float holds: a century at 1000% volatility.
     with pytest.raises(HedgeLibError, match="too extreme"):
-        GBM(0.0, 60.0).simulate(100.0, 10.0, 2, 2000, rng=0)
+        GBM(0.0, 10.0).simulate(1e99, 100.0, 2, 2000, rng=0)
+    with pytest.raises(HedgeLibError, match=r"volatility must be at most 10 \(1000% a year\), got 60"):
+        GBM(0.0, 60.0)
 
 
 # --------------------------------------------------------------------------- reproducibility

@@ -194,11 +194,14 @@ def test_monotonicity(s, m, t, v, r, q, kind):
     up_s = bs_price(s * 1.01, k, t, v, r, q, kind)
     up_k = bs_price(s, k * 1.01, t, v, r, q, kind)
     up_v = bs_price(s, k, t, v * 1.01, r, q, kind)
+    # Deep in the money at low volatility the price is its forward intrinsic value to the last
+    # digit, and a bump can move it by an ulp either way: allow a few.
+    ulps = 4 * np.finfo(float).eps * max(s, k)
     if kind == "call":
-        assert up_s >= base and up_k <= base
+        assert up_s >= base - ulps and up_k <= base + ulps
     else:
-        assert up_s <= base and up_k >= base
-    assert up_v >= base
+        assert up_s <= base + ulps and up_k >= base - ulps
+    assert up_v >= base - ulps
 
 
 @settings(max_examples=150, deadline=None)

@@ -208,4 +208,5 @@ def test_bad_input_names_the_argument(name, value):
 
 def test_too_many_terms_is_refused():
     with pytest.raises(HedgeLibError, match="series terms"):
-        merton_price(100.0, 100.0, 30.0, 0.2, 1e7, 0.0, 0.01, 0.0, 0.0)
+        # The most jumps a year allowed, each multiplying the price by about e^9.5 on average.
+        merton_price(100.0, 100.0, 100.0, 0.2, 1e4, 5.0, 3.0, 0.0, 0.0)
