@@ -34,7 +34,14 @@ from ui.scenario import (
     write_link,
 )
 from ui.state import get_book, get_market
-from ui.widgets import book_in_use, link_to_option_book, market_caption, metric_grid, zoom_range
+from ui.widgets import (
+    book_in_use,
+    csv_text,
+    link_to_option_book,
+    market_caption,
+    metric_grid,
+    zoom_range,
+)
 
 st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=":material/science:", layout="wide")
 ss = st.session_state
@@ -220,11 +227,11 @@ st.dataframe(ledger, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in ledger.columns if c != "step"})
 c_dl1, c_dl2 = st.columns(2)
-c_dl1.download_button("Download this ledger (CSV)", ledger.to_csv(index=False),
+c_dl1.download_button("Download this ledger (CSV)", csv_text(ledger),
                       file_name=f"hedge_lab_ledger_path{int(path) + 1}.csv", mime="text/csv",
                       on_click="ignore", key="hl_download_ledger")
 per_path = results_frame(result)
-c_dl2.download_button("Download P&L per path (CSV)", lambda: per_path.to_csv(index=False),
+c_dl2.download_button("Download P&L per path (CSV)", lambda: csv_text(per_path),
                       file_name="hedge_lab_pnl_per_path.csv", mime="text/csv",
                       on_click="ignore", key="hl_download_results")
 

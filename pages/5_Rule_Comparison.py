@@ -39,7 +39,7 @@ from ui.scenario import (
     write_link,
 )
 from ui.state import get_book, get_market
-from ui.widgets import book_in_use, link_to_option_book, market_caption, zoom_range
+from ui.widgets import book_in_use, csv_text, link_to_option_book, market_caption, zoom_range
 
 st.set_page_config(page_title="Rule Comparison", page_icon=":material/compare_arrows:", layout="wide")
 ss = st.session_state
@@ -192,7 +192,7 @@ st.dataframe(
        "Variance cut (%)": st.column_config.NumberColumn(format="%.2f"),
        "Std / premium (%)": st.column_config.NumberColumn(format="%.1f")},
 )
-st.download_button("Download the summary table (CSV)", table.to_csv(index=False),
+st.download_button("Download the summary table (CSV)", csv_text(table),
                    file_name="rule_comparison_summary.csv", mime="text/csv", on_click="ignore",
                    key="rc_download_table")
 line = takeaway(view)

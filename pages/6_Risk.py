@@ -41,7 +41,7 @@ from ui.scenario import (
 from ui.source_picker import pick_source, show_source
 from ui.sources import apply_source, source_scenario
 from ui.state import get_book, get_market
-from ui.widgets import book_in_use
+from ui.widgets import book_in_use, csv_text
 
 st.set_page_config(page_title="Risk", page_icon=":material/warning:", layout="wide")
 ss = st.session_state
@@ -169,7 +169,7 @@ for i, name in enumerate(("VaR 95%", "ES 95%", "VaR 99%", "ES 99%")):
                    delta_color="inverse",
                    help=f"Unhedged: {u:,.4f}. Loss over the book's life ({lab.horizon * TRADING_DAYS_PER_YEAR:.0f} "
                         "trading days), premium included; positive is a loss.")
-st.download_button("Download VaR and ES (CSV)", measures_frame(measures).to_csv(index=False),
+st.download_button("Download VaR and ES (CSV)", csv_text(measures_frame(measures)),
                    file_name="risk_var_es.csv", mime="text/csv", on_click="ignore",
                    key="rk_download_measures")
 st.plotly_chart(
@@ -235,7 +235,7 @@ st.plotly_chart(
     ),
     width="stretch",
 )
-st.download_button("Download the stress grid (CSV)", stress_frame(grid).to_csv(index=False),
+st.download_button("Download the stress grid (CSV)", csv_text(stress_frame(grid)),
                    file_name="risk_stress_grid.csv", mime="text/csv", on_click="ignore",
                    key="rk_download_grid")
 
@@ -284,7 +284,7 @@ st.caption(
 st.dataframe(hist.table().rename(index={"book": "Book", "hedged": "Hedged"}),
              column_config={c: st.column_config.NumberColumn(format="%.4f")
                             for c in hist.table().columns})
-st.download_button("Download the scenarios (CSV)", hist.scenarios.to_csv(),
+st.download_button("Download the scenarios (CSV)", csv_text(hist.scenarios, index=True),
                    file_name="risk_historical_scenarios.csv", mime="text/csv", on_click="ignore",
                    key="rk_download_scenarios")
 

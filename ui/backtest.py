@@ -71,7 +71,7 @@ from ui.sources import (
     parse_date,
     source_scenario,
 )
-from ui.widgets import progress_bar
+from ui.widgets import csv_text, progress_bar
 
 __all__ = [
     "CACHE_ENTRIES",
@@ -403,7 +403,7 @@ def trades_csv(result: Replay | RollingResult) -> str:
     for col in ("entry_date", "expiry_date", "date"):
         if col in frame.columns:
             frame[col] = pd.DatetimeIndex(frame[col]).strftime("%Y-%m-%d")
-    return frame.to_csv(index=False)
+    return csv_text(frame)
 
 
 # --------------------------------------------------------------------------------------------

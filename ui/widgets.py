@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -17,6 +18,7 @@ from hedgelib.scenario import default_book
 __all__ = [
     "OPTION_BOOK_PAGE",
     "book_in_use",
+    "csv_text",
     "link_to_option_book",
     "market_caption",
     "metric_grid",
@@ -25,6 +27,38 @@ __all__ = [
 ]
 
 OPTION_BOOK_PAGE = "pages/1_Option_Book.py"
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)  # "-0.5" is a number, not a formula
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """``frame`` as CSV text for a download, every text cell a spreadsheet would run as a
+    formula (``=HYPERLINK(...)``, ``@SUM(...)``) made inert with a leading apostrophe: set-up
+    names, labels and tickers come from users and from links.
+
+    >>> csv_text(pd.DataFrame({"set-up": ["=HYPERLINK(1)", "daily"], "pnl": [-1.5, 2.0]})).splitlines()
+    ['set-up,pnl', "'=HYPERLINK(1),-1.5", 'daily,2.0']
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(_inert)
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = [_inert(c) for c in out.columns]
+    if index and not isinstance(out.index, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(out.index):
+        out.index = out.index.map(_inert)
+    return out.to_csv(index=index)
 
 
 def link_to_option_book() -> None:
