@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -116,3 +117,31 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves the whole page to docs/screenshots/NAME (the README's
+    pictures) when HEDGELIB_SCREENSHOTS=1, and does nothing otherwise."""
+
+    def save(page, name: str) -> None:
+        if os.environ.get("HEDGELIB_SCREENSHOTS") != "1":
+            return
+        from playwright.sync_api import expect
+
+        # Streamlit scrolls inside its main container: grow the viewport to the content first.
+        height = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
+            ".map(e => e.scrollHeight))"
+        )
+        size = page.viewport_size or {"width": 1400, "height": 1000}
+        page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
+        page.mouse.move(0, 0)  # no hover: plotly's mode bar would float over the inputs
+        page.wait_for_timeout(1500)  # plotly redraws on resize
+        # A resize can make the app run again: shoot once it is idle.
+        expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+        page.set_viewport_size(size)
+
+    return save

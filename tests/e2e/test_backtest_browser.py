@@ -6,30 +6,11 @@ With HEDGELIB_SCREENSHOTS=1 it also saves docs/screenshots/backtest.png.
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 from playwright.sync_api import Page, expect
-
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
-
-
-def _full_page_screenshot(page: Page, name: str) -> None:
-    # Streamlit scrolls inside its main container: grow the viewport to the content first.
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
-        ".map(e => e.scrollHeight))"
-    )
-    size = page.viewport_size or {"width": 1400, "height": 1000}
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-    page.mouse.move(0, 0)
-    page.wait_for_timeout(1500)  # plotly redraws on resize
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-    page.set_viewport_size(size)
 
 
 def _type_date(page: Page, label: str, value: str) -> None:
@@ -41,7 +22,7 @@ def _type_date(page: Page, label: str, value: str) -> None:
     expect(field.locator("input[type=date]")).to_have_value(value)
 
 
-def test_rolling_backtest_of_2017_and_its_csv(page: Page, app_url: str, tmp_path: Path):
+def test_rolling_backtest_of_2017_and_its_csv(page: Page, app_url: str, tmp_path: Path, screenshot):
     page.goto(f"{app_url}/Historical_Backtest")
     expect(page.get_by_role("heading", name="Historical Backtest").first).to_be_visible(timeout=30_000)
     # the default run (2018) is on show first
@@ -73,8 +54,7 @@ def test_rolling_backtest_of_2017_and_its_csv(page: Page, app_url: str, tmp_path
     assert trades["entry_date"].tolist()[:3] == ["2017-01-03", "2017-02-01", "2017-03-01"]
     assert {"pnl", "implied_vol", "realised_vol", "variance_spread", "theory_pnl"} <= set(trades.columns)
 
-    if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
-        _full_page_screenshot(page, "backtest.png")
+    screenshot(page, "backtest.png")
 
 
 def test_a_shareable_link_opens_the_same_inputs_in_a_new_page(page: Page, app_url: str):

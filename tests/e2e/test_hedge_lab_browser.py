@@ -6,7 +6,6 @@ With HEDGELIB_SCREENSHOTS=1 the first test saves docs/screenshots/hedge_lab.png.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -15,8 +14,6 @@ from playwright.sync_api import Page, expect
 
 from hedgelib.scenario import hedge_lab_schema
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 N_CHARTS = 4  # P&L histogram, attribution waterfall, cost breakdown, sample paths
 MAIN = "[data-testid='stMain']"
 
@@ -45,21 +42,7 @@ def _wait_for_results(page: Page) -> None:
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
 
 
-def _full_page_screenshot(page: Page, name: str) -> None:
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
-        ".map(e => e.scrollHeight))"
-    )
-    size = page.viewport_size or {"width": 1400, "height": 1000}
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-    page.mouse.move(0, 0)
-    page.wait_for_timeout(1500)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-    page.set_viewport_size(size)
-
-
-def test_run_renders_charts_and_ledger_downloads(page: Page, app_url: str, tmp_path: Path):
+def test_run_renders_charts_and_ledger_downloads(page: Page, app_url: str, tmp_path: Path, screenshot):
     page.goto(app_url + "/Hedge_Lab")
     expect(page.get_by_role("heading", name="Monte Carlo Hedge Lab").first).to_be_visible(timeout=30_000)
     _number_input(page, "Paths").fill("3000")
@@ -79,8 +62,7 @@ def test_run_renders_charts_and_ledger_downloads(page: Page, app_url: str, tmp_p
     assert lines[0].split(",")[:3] == ["step", "time (trading days)", "spot"]
     assert "running P&L" in lines[0]
     assert len(lines) == 1 + 64  # header, then steps 0..63 of the default 63-step grid
-    if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
-        _full_page_screenshot(page, "hedge_lab.png")
+    screenshot(page, "hedge_lab.png")
 
 
 def test_shared_link_restores_the_inputs(page: Page, app_url: str):

@@ -5,13 +5,8 @@ With HEDGELIB_SCREENSHOTS=1 it saves docs/screenshots/risk.png.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 N_CHARTS = 4  # VaR/ES bars, stress heatmaps, revaluation lines, scenario histogram
 
 
@@ -19,7 +14,7 @@ def _charts(page: Page):
     return page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")
 
 
-def test_risk_page_renders(page: Page, app_url: str):
+def test_risk_page_renders(page: Page, app_url: str, screenshot):
     page.goto(app_url + "/Risk")
     expect(page.get_by_role("heading", name="Risk").first).to_be_visible(timeout=30_000)
     expect(_charts(page)).to_have_count(N_CHARTS, timeout=60_000)
@@ -33,15 +28,4 @@ def test_risk_page_renders(page: Page, app_url: str):
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     expect(page.get_by_text("Takeaway:")).to_be_visible()
 
-    if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
-        height = page.evaluate(
-            "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], body')]"
-            ".map(e => e.scrollHeight))"
-        )
-        size = page.viewport_size or {"width": 1400, "height": 1000}
-        page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-        page.mouse.move(0, 0)
-        page.wait_for_timeout(1500)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "risk.png"), full_page=True)
-        page.set_viewport_size(size)
+    screenshot(page, "risk.png")

@@ -6,14 +6,11 @@ With HEDGELIB_SCREENSHOTS=1 it saves docs/screenshots/rule_comparison.png.
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 N_CHARTS = 3  # overlaid P&L, frequency sweep, cost-risk frontier
 
 
@@ -21,21 +18,7 @@ def _charts(page: Page):
     return page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")
 
 
-def _full_page_screenshot(page: Page, name: str) -> None:
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
-        ".map(e => e.scrollHeight))"
-    )
-    size = page.viewport_size or {"width": 1400, "height": 1000}
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-    page.mouse.move(0, 0)
-    page.wait_for_timeout(1500)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-    page.set_viewport_size(size)
-
-
-def test_run_renders_charts_and_table_downloads(page: Page, app_url: str, tmp_path: Path):
+def test_run_renders_charts_and_table_downloads(page: Page, app_url: str, tmp_path: Path, screenshot):
     page.goto(app_url + "/Rule_Comparison")
     expect(page.get_by_role("heading", name="Rule Comparison").first).to_be_visible(timeout=30_000)
     page.locator("[data-testid='stNumberInput']", has_text="Paths").locator("input").fill("2000")
@@ -62,5 +45,4 @@ def test_run_renders_charts_and_table_downloads(page: Page, app_url: str, tmp_pa
     assert [r["Set-up"] for r in rows] == ["daily", "weekly", "band 0.05", "Whalley-Wilmott 1"]
     stds = [float(r["Std of P&L"]) for r in rows]
     assert stds[1] > stds[0] > 0  # weekly hedging is riskier than daily
-    if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
-        _full_page_screenshot(page, "rule_comparison.png")
+    screenshot(page, "rule_comparison.png")

@@ -5,15 +5,11 @@ With HEDGELIB_SCREENSHOTS=1 it also saves docs/screenshots/underlying.png.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from playwright.sync_api import Page, expect
-
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 
 
 def _write_csv(path: Path) -> None:
@@ -23,22 +19,7 @@ def _write_csv(path: Path) -> None:
     path.write_text("Date,Close\n" + "".join(f"{d.date()},{p:.2f}\n" for d, p in zip(days, prices, strict=True)))
 
 
-def _full_page_screenshot(page: Page, name: str) -> None:
-    # Streamlit scrolls inside its main container: grow the viewport to the content first.
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
-        ".map(e => e.scrollHeight))"
-    )
-    size = page.viewport_size or {"width": 1400, "height": 1000}
-    page.set_viewport_size({"width": size["width"], "height": int(height) + 40})
-    page.mouse.move(0, 0)
-    page.wait_for_timeout(1500)  # plotly redraws on resize
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-    page.set_viewport_size(size)
-
-
-def test_upload_csv_on_underlying_page(page: Page, app_url: str, tmp_path: Path):
+def test_upload_csv_on_underlying_page(page: Page, app_url: str, tmp_path: Path, screenshot):
     csv_path = tmp_path / "desk_prices.csv"
     _write_csv(csv_path)
     page.goto(f"{app_url}/Underlying")
@@ -61,5 +42,4 @@ def test_upload_csv_on_underlying_page(page: Page, app_url: str, tmp_path: Path)
     expect(page.locator("[data-testid='stSliderThumbValue']")).to_have_text("21")
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
-    if os.environ.get("HEDGELIB_SCREENSHOTS") == "1":
-        _full_page_screenshot(page, "underlying.png")
+    screenshot(page, "underlying.png")
