@@ -52,6 +52,7 @@ from hedgelib.scenario import (
     rule_comparison_schema,
     setup_rows,
 )
+from hedgelib.scenario.portfolio import portfolio_settings
 from ui.errors import comparison_refusal, path_steps_refusal
 from ui.sources import dates_signature, get_source, parse_date, set_source
 from ui.state import DEFAULT_MARKET, set_book, set_market
@@ -59,6 +60,7 @@ from ui.state import DEFAULT_MARKET, set_book, set_market
 __all__ = [
     "BACKTEST_PAGE",
     "HEDGE_LAB_PAGE",
+    "PORTFOLIO_PAGE",
     "PRESETS",
     "RULE_COMPARISON_PAGE",
     "TARGET_PAGES",
@@ -71,11 +73,13 @@ __all__ = [
 HEDGE_LAB_PAGE = "pages/3_Hedge_Lab.py"
 BACKTEST_PAGE = "pages/4_Historical_Backtest.py"
 RULE_COMPARISON_PAGE = "pages/5_Rule_Comparison.py"
+PORTFOLIO_PAGE = "pages/7_Portfolio_Hedging.py"
 #: Pages a preset may open, with the widget prefix of each.
 TARGET_PAGES: dict[str, str] = {
     HEDGE_LAB_PAGE: "hl_",
     BACKTEST_PAGE: "bt_",
     RULE_COMPARISON_PAGE: "rc_",
+    PORTFOLIO_PAGE: "ph_",
 }
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -216,6 +220,9 @@ _SETTINGS = {
     HEDGE_LAB_PAGE: _hedge_lab_settings,
     BACKTEST_PAGE: _backtest_settings,
     RULE_COMPARISON_PAGE: _rule_comparison_settings,
+    # Portfolio Hedging: its scenario checks itself (hedgelib.scenario.portfolio); dates stay ISO
+    # text in its submitted inputs, and the "tab" input opens the preset's tab.
+    PORTFOLIO_PAGE: portfolio_settings,
 }
 
 
@@ -287,6 +294,7 @@ _APPLY = {
     HEDGE_LAB_PAGE: _apply_hedge_lab,
     BACKTEST_PAGE: _apply_backtest,
     RULE_COMPARISON_PAGE: _apply_rule_comparison,
+    PORTFOLIO_PAGE: lambda ss, settings, preset: _apply_page(ss, "ph_", settings),
 }
 
 
@@ -451,5 +459,58 @@ PRESETS: tuple[Preset, ...] = (
         market=_MARKET_100,
         inputs=_delta_hedge(model="Merton", merton_intensity=1.0, merton_jump_mean_pct=-10.0,
                             merton_jump_std_pct=5.0, hedge_vol_pct=23.0, pricing_vol_pct=23.0),
+    ),
+    Preset(
+        key="cppi_2008",
+        title="CPPI through 2008",
+        blurb=(
+            "Insure 100 invested in the S&P 500 on 2 January 2008 with a 90% floor, five ways: "
+            "CPPI (m = 4), TIPP, a synthetic put and a bought put (both at 20% volatility), and "
+            "buy-and-hold. The index lost 38% that year. Look at the **value paths**: CPPI sold "
+            "out as the cushion shrank and ends just above 90; the bought put pays its floor "
+            "exactly; the synthetic put, replicating at 20% a year that realised 41%, **misses "
+            "its floor** (the gamma loss). Then scroll to the **yearly programmes**: one bar per "
+            "year from 1999, the 2000-2002 and 2008 crashes shaded."
+        ),
+        page=PORTFOLIO_PAGE,
+        inputs={"tab": "Insurance", "market": "sp500", "ins_start": "2008-01-02",
+                "horizon_days": 252, "capital": 100.0, "floor_pct": 90.0, "multiplier": 4.0,
+                "max_exposure_pct": 100.0, "ratchet_pct": 90.0, "put_vol_pct": 20.0,
+                "rule": "every_n_steps", "every_n": 1, "cost_bp": 0.0, "rate_pct": 2.0},
+    ),
+    Preset(
+        key="synthetic_vs_real_put",
+        title="Synthetic put vs real put",
+        blurb=(
+            "The same 90% insurance bought as a put or replicated by trading the index "
+            "(Leland-Rubinstein), priced and hedged at 20% volatility, on a market that moves "
+            "at **30%**. Look at the **payoff scatter**: the bought put sits exactly on its "
+            "hockey stick, while the synthetic put's cloud sags below the floor, about half of "
+            "its paths end under it. Replication at the wrong volatility loses "
+            "½ΓS²(σ²realised − σ²implied)dt every day. Then set *Volatility* to 20 and run: "
+            "the two agree in mean, the synthetic one with a small hedging error."
+        ),
+        page=PORTFOLIO_PAGE,
+        inputs={"tab": "Insurance", "market": "model", "model": "GBM", "drift_pct": 6.0,
+                "vol_pct": 30.0, "use_cppi": False, "use_tipp": False, "use_synthetic_put": True,
+                "use_protective_put": True, "use_buy_and_hold": True, "floor_pct": 90.0,
+                "put_vol_pct": 20.0, "horizon_days": 252, "n_steps": 252, "n_paths": 4000,
+                "seed": 42, "cost_bp": 0.0, "rule": "every_n_steps", "every_n": 1},
+    ),
+    Preset(
+        key="nasdaq_sp_futures",
+        title="Hedging the NASDAQ with S&P futures",
+        blurb=(
+            "A NASDAQ Composite portfolio hedged from 2001 to 2018 by selling S&P 500 futures, "
+            "rolled every quarter, with the hedge ratio re-estimated every week from the last 60 "
+            "daily returns (only data before each date). Look at the **variance reduction**: "
+            "about 87% of the daily variance goes, and the hedge ratio falls from about 2 in "
+            "2001 to about 1.1. The table compares the methods on the same days: a static ratio "
+            "fitted on late 2000 and held removes only a tenth."
+        ),
+        page=PORTFOLIO_PAGE,
+        inputs={"tab": "Futures hedge", "fut_portfolio": "nasdaq", "fut_index": "sp500",
+                "fut_method": "beta", "fut_window": 60, "fut_rebalance": 5,
+                "fut_start": "2001-01-02", "fut_end": "2018-12-31", "fut_cost_bp": 0.5},
     ),
 )

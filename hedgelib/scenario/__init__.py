@@ -10,7 +10,7 @@ pickles, and travels as a link or a JSON file. This module holds, without stream
   and from query parameters and JSON files; a bad file raises :class:`ScenarioError` naming
   the input and the value;
 - the inputs of the pages that run the library on a scenario (Monte Carlo Hedge Lab, Rule
-  Comparison, Historical Backtest), declared with :class:`hedgelib.registry.Parameter` and
+  Comparison, Historical Backtest, Portfolio Hedging), declared with :class:`hedgelib.registry.Parameter` and
   **computed from the registries when asked**: a strategy, rule, cost model or market model
   registered at any time is a choice of every page, its parameters are inputs;
 - the translation of those inputs into library objects (market model, book, hedge set-up, run
@@ -31,15 +31,17 @@ Examples
 ('DeltaBand', 2000, 63)
 """
 
-from hedgelib.scenario import backtest, format, inputs, pages
+from hedgelib.scenario import backtest, format, inputs, pages, portfolio
 from hedgelib.scenario.backtest import *  # noqa: F403
 from hedgelib.scenario.format import *  # noqa: F403
 from hedgelib.scenario.inputs import *  # noqa: F403
 from hedgelib.scenario.pages import *  # noqa: F403
+from hedgelib.scenario.portfolio import *  # noqa: F403
 
 __all__ = [
     *format.__all__,
     *inputs.__all__,
     *pages.__all__,
     *backtest.__all__,
+    *portfolio.__all__,
 ]

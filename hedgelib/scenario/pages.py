@@ -41,6 +41,7 @@ from hedgelib.scenario.inputs import (
     registry_fields,
     resolve_book_market,
 )
+from hedgelib.scenario.portfolio import PORTFOLIO_PAGE, portfolio_schema
 
 __all__ = [
     "MAX_SETUPS",
@@ -363,9 +364,9 @@ def rule_comparison(inputs: Mapping[str, Any], *, book: Book | None = None,
 
 def schema_for(page: str) -> ScenarioSchema:
     """The schema of a page's scenario files, by the ``page`` they carry: ``"hedge_lab"``,
-    ``"rule_comparison"`` or ``"historical_backtest"``."""
+    ``"rule_comparison"``, ``"historical_backtest"`` or ``"portfolio_hedging"``."""
     schemas = {"hedge_lab": hedge_lab_schema, "rule_comparison": rule_comparison_schema,
-               "historical_backtest": backtest_schema}
+               "historical_backtest": backtest_schema, PORTFOLIO_PAGE: portfolio_schema}
     if page not in schemas:
         raise ScenarioError(f"page must be one of {', '.join(schemas)}, got {page!r}")
     return schemas[page]()

@@ -19,10 +19,12 @@ from hedgelib.scenario import (
     rule_comparison_fields,
     rule_comparison_schema,
 )
+from hedgelib.scenario.portfolio import portfolio_fields, portfolio_schema
 from ui.pages import PAGES, available_pages
 from ui.presets import (
     BACKTEST_PAGE,
     HEDGE_LAB_PAGE,
+    PORTFOLIO_PAGE,
     PRESETS,
     RULE_COMPARISON_PAGE,
     TARGET_PAGES,
@@ -35,8 +37,8 @@ from ui.state import BOOK_KEY, MARKET_KEY
 
 BY_KEY = {p.key: p for p in PRESETS}
 WIDGETS = {HEDGE_LAB_PAGE: tuple(hedge_lab_fields()), BACKTEST_PAGE: tuple(backtest_fields()),
-           RULE_COMPARISON_PAGE: tuple(rule_comparison_fields())}
-PREFIX = {HEDGE_LAB_PAGE: "hl_", BACKTEST_PAGE: "bt_", RULE_COMPARISON_PAGE: "rc_"}
+           RULE_COMPARISON_PAGE: tuple(rule_comparison_fields()), PORTFOLIO_PAGE: tuple(portfolio_fields())}
+PREFIX = {HEDGE_LAB_PAGE: "hl_", BACKTEST_PAGE: "bt_", RULE_COMPARISON_PAGE: "rc_", PORTFOLIO_PAGE: "ph_"}
 TITLES = {p.path: p.title for p in PAGES}
 
 
@@ -60,6 +62,9 @@ def test_the_issue_presets_are_all_there():
         "Hedging with costs: when to stop rebalancing",
         "Model risk: hedging at the wrong volatility",
         "Jumps break delta hedging",
+        "CPPI through 2008",
+        "Synthetic put vs real put",
+        "Hedging the NASDAQ with S&P futures",
     ]
     assert len({p.key for p in PRESETS}) == len(PRESETS)
     # Every target page exists and is registered, so st.switch_page can reach it.
@@ -81,6 +86,7 @@ def test_every_preset_validates_against_its_page(preset):
         # (backtest dates travel as ISO text and are typed as dates on the page)
         defaults = {HEDGE_LAB_PAGE: hedge_lab_schema().defaults,
                     RULE_COMPARISON_PAGE: rule_comparison_schema().defaults,
+                    PORTFOLIO_PAGE: portfolio_schema().defaults,
                     BACKTEST_PAGE: {k: dt.date.fromisoformat(v) if k in ("start", "end") else v
                                     for k, v in backtest_schema().defaults.items()}}[preset.page]
         assert type(settings[name]) is type(defaults[name]), name
@@ -129,7 +135,7 @@ def test_preset_spec_validates_itself():
                                                   "quantity": 1.0}]})
     with pytest.raises(HedgeLibError, match="bundled"):
         dataclasses.replace(BY_KEY["short_vol_2018"], source={"kind": "yahoo", "ticker": "SPY"})
-    assert set(TARGET_PAGES) == {HEDGE_LAB_PAGE, BACKTEST_PAGE, RULE_COMPARISON_PAGE}
+    assert set(TARGET_PAGES) == {HEDGE_LAB_PAGE, BACKTEST_PAGE, RULE_COMPARISON_PAGE, PORTFOLIO_PAGE}
 
 
 def test_apply_overrides_stale_page_state_and_sets_shared_keys():
