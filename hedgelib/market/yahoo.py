@@ -24,8 +24,14 @@ from hedgelib.conventions import HedgeLibError, check_date_range, check_int
 from hedgelib.market.history import DEFAULT_MIN_ROWS, DateLike, PriceHistory
 
 __all__ = [
+    "DownloadFailed",
+    "check_ticker",
+    "is_offline",
     "load_yahoo",
+    "pick_close",
+    "why_failed",
     "yahoo_cache_dir",
+    "yfinance_frame",
 ]
 
 
@@ -38,11 +44,11 @@ _OFFLINE_HINT = "the bundled data or your own CSV work offline"
 _CACHE_VERSION = "1"
 
 
-def _is_offline() -> bool:
+def is_offline() -> bool:
     return os.environ.get("HEDGELIB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _check_ticker(ticker: Any) -> str:
+def check_ticker(ticker: Any) -> str:
     if not isinstance(ticker, str):
         raise HedgeLibError(f"ticker must be a string such as 'AAPL', got {ticker!r}")
     t = ticker.strip().upper()
@@ -169,8 +175,8 @@ def _best_cached(
     return None if best is None else (best[1], best[2])
 
 
-class _DownloadFailed(Exception):
-    """Internal: the default downloader got nothing, with yfinance's logged reason."""
+class DownloadFailed(Exception):
+    """A yfinance download returned nothing usable, with yfinance's logged reason."""
 
 
 class _ThreadErrors(logging.Handler):
@@ -192,11 +198,12 @@ class _ThreadErrors(logging.Handler):
                 self.messages.append(msg)
 
 
-def _yfinance_download(ticker: str, start: str, end: str) -> pd.DataFrame:
-    """Default downloader: ``yfinance.download`` for one ticker, adjusted closes.
+def yfinance_frame(ticker: str, **download_args: Any) -> pd.DataFrame:
+    """``yfinance.download`` for one ticker, adjusted closes, with its failure reason kept.
 
-    ``end`` is exclusive, as in yfinance. Raises ``_DownloadFailed`` carrying yfinance's
-    logged reason when the result is empty.
+    ``download_args`` go to ``yf.download`` (``start``/``end`` or ``period``, ``interval``).
+    yfinance catches its own errors and only logs them; an empty result raises
+    ``DownloadFailed`` carrying the logged reason.
     """
     import yfinance as yf
 
@@ -207,18 +214,22 @@ def _yfinance_download(ticker: str, start: str, end: str) -> pd.DataFrame:
         # threads=False keeps the work (and its log records) on this thread.
         frame = yf.download(
             ticker,
-            start=start,
-            end=end,
             auto_adjust=True,
             progress=False,
             multi_level_index=False,
             threads=False,
+            **download_args,
         )
     finally:
         log.removeHandler(handler)
     if (frame is None or frame.empty) and handler.messages:
-        raise _DownloadFailed("; ".join(handler.messages))
+        raise DownloadFailed("; ".join(handler.messages))
     return frame
+
+
+def _yfinance_download(ticker: str, start: str, end: str) -> pd.DataFrame:
+    """Default downloader of :func:`load_yahoo`; ``end`` is exclusive, as in yfinance."""
+    return yfinance_frame(ticker, start=start, end=end)
 
 
 _RATE_LIMIT_TEXT = ("too many requests", "rate limit")
@@ -237,7 +248,7 @@ _NETWORK_TEXT = (
 )
 
 
-def _why(exc: BaseException) -> str:
+def why_failed(exc: BaseException) -> str:
     """A short reason for a failed download, naming the kind of failure."""
     text = f"{type(exc).__name__}: {exc}".strip()
     low = text.lower()
@@ -245,12 +256,12 @@ def _why(exc: BaseException) -> str:
         return f"Yahoo Finance rate limit, try again in a few minutes ({text})"
     if isinstance(exc, OSError) or any(t in low for t in _NETWORK_TEXT):
         return f"no network ({text})"
-    if isinstance(exc, _DownloadFailed):
+    if isinstance(exc, DownloadFailed):
         return f"Yahoo Finance returned no usable data ({exc})"
     return f"the download failed ({text})"
 
 
-def _pick_close(frame: pd.DataFrame, ticker: str) -> tuple[pd.Series, str]:
+def pick_close(frame: pd.DataFrame, ticker: str) -> tuple[pd.Series, str]:
     """The close column of a yfinance frame of any of its shapes, and its name.
 
     Handles ``yf.download`` with one or two column levels (``('Close', 'AAPL')``, with
@@ -258,7 +269,7 @@ def _pick_close(frame: pd.DataFrame, ticker: str) -> tuple[pd.Series, str]:
     holds data (``auto_adjust=False``); with ``auto_adjust=True`` ``Close`` is already adjusted.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise _DownloadFailed(f"the downloader returned {type(frame).__name__}, not a DataFrame")
+        raise DownloadFailed(f"the downloader returned {type(frame).__name__}, not a DataFrame")
     cols = frame.columns
     if isinstance(cols, pd.MultiIndex):
         level = next(
@@ -270,19 +281,19 @@ def _pick_close(frame: pd.DataFrame, ticker: str) -> tuple[pd.Series, str]:
             None,
         )
         if level is None:
-            raise _DownloadFailed(f"no Close column in {list(cols)}")
+            raise DownloadFailed(f"no Close column in {list(cols)}")
         other = [i for i in range(cols.nlevels) if i != level]
         names = {c[other[0]] for c in cols} if other else set()
         if len(other) == 1 and len(names) > 1:
             if ticker not in names:
-                raise _DownloadFailed(
+                raise DownloadFailed(
                     f"{ticker} is not among the downloaded tickers {sorted(names)}"
                 )
             frame = frame.xs(ticker, axis=1, level=other[0])
         else:
             frame = frame.droplevel(other, axis=1) if other else frame
             if isinstance(frame.columns, pd.MultiIndex):  # pragma: no cover - 3+ levels
-                raise _DownloadFailed(f"unexpected columns {list(cols)}")
+                raise DownloadFailed(f"unexpected columns {list(cols)}")
     for column in ("Adj Close", "Close"):
         if column in frame.columns:
             s = frame[column]
@@ -291,20 +302,20 @@ def _pick_close(frame: pd.DataFrame, ticker: str) -> tuple[pd.Series, str]:
             if column == "Adj Close" and s.notna().sum() == 0:
                 continue
             return s, column
-    raise _DownloadFailed(f"no Close column in {list(frame.columns)}")
+    raise DownloadFailed(f"no Close column in {list(frame.columns)}")
 
 
 def _normalise_yahoo(
     frame: pd.DataFrame, ticker: str, min_rows: int
 ) -> tuple[pd.Series, str, list[str]]:
     """Closes on a tz-naive date index from a yfinance frame, with notes; raises on bad data."""
-    s, column = _pick_close(frame, ticker)
+    s, column = pick_close(frame, ticker)
     if len(s) == 0:
-        raise _DownloadFailed("empty frame")
+        raise DownloadFailed("empty frame")
     try:
         idx = pd.DatetimeIndex(s.index)
     except (TypeError, ValueError):
-        raise _DownloadFailed(f"index is not dates ({type(s.index).__name__})") from None
+        raise DownloadFailed(f"index is not dates ({type(s.index).__name__})") from None
     if idx.tz is not None:
         # Daily bars are stamped at midnight exchange time; dropping the zone keeps the
         # exchange's calendar date (converting to UTC would move Tokyo closes a day back).
@@ -332,7 +343,7 @@ def _normalise_yahoo(
             f"date range without it"
         )
     if len(values) < min_rows:
-        raise _DownloadFailed(f"only {len(values)} closes, at least {min_rows} needed")
+        raise DownloadFailed(f"only {len(values)} closes, at least {min_rows} needed")
     return values, column, notes
 
 
@@ -402,7 +413,7 @@ def load_yahoo(
     ...
     hedgelib.conventions.HedgeLibError: could not download AAPL: offline (HEDGELIB_OFFLINE=1) ...
     """
-    t = _check_ticker(ticker)
+    t = check_ticker(ticker)
     n_min = check_int(min_rows, "min_rows", minimum=2)
     if download is not None and not callable(download):
         raise HedgeLibError(f"download must be callable or None, got {download!r}")
@@ -416,7 +427,7 @@ def load_yahoo(
         )
     folder = yahoo_cache_dir(cache_dir)
 
-    if _is_offline():
+    if is_offline():
         reason = "offline (HEDGELIB_OFFLINE=1)"
     else:
         fetch = download if download is not None else _yfinance_download
@@ -426,12 +437,12 @@ def load_yahoo(
         except HedgeLibError:
             raise
         except Exception as exc:  # every failure becomes a message, or the cache serves
-            reason = _why(exc)
+            reason = why_failed(exc)
         else:
             prices = prices.loc[lo:hi]
             if len(prices) < n_min:
-                reason = _why(
-                    _DownloadFailed(f"only {len(prices)} closes in range, at least {n_min} needed")
+                reason = why_failed(
+                    DownloadFailed(f"only {len(prices)} closes in range, at least {n_min} needed")
                 )
             else:
                 try:
