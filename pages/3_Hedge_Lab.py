@@ -25,6 +25,7 @@ from ui.hedge_lab import (
     takeaway,
     waterfall_terms,
 )
+from ui.scale import run_at_scale
 from ui.scenario import (
     apply_book_and_market,
     read_link_once,
@@ -113,6 +114,8 @@ scenario_sidebar(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.j
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
 with stop_on_error():
     write_link(SCHEMA, scenario, "hl_")
+    run_at_scale(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
+                 expanded=path_steps_refusal(settings["n_paths"], settings["n_steps"]) is not None)
 
 # ---- validate and run ----------------------------------------------------------------------
 if book.is_empty:

@@ -30,6 +30,7 @@ from ui.rule_comparison import (
     takeaway,
     theory_note,
 )
+from ui.scale import run_at_scale
 from ui.scenario import (
     apply_book_and_market,
     read_link_once,
@@ -150,6 +151,8 @@ with stop_on_error():
     refusal = comparison_refusal(settings)
 if refusal:
     st.error(refusal)
+    run_at_scale(SCHEMA, with_book_and_market(settings, book, market), prefix="rc_",
+                 file_name="rule_comparison_scenario.json", expanded=True)
     st.stop()
 with stop_on_error("Book: "):
     horizon = book.expiry
@@ -164,6 +167,7 @@ scenario_sidebar(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scen
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
 with stop_on_error():
     write_link(SCHEMA, scenario, "rc_")
+    run_at_scale(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scenario.json")
 
 # ---- run -------------------------------------------------------------------------------------
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}

@@ -115,6 +115,9 @@ def parse_scheduler(text: str) -> Scheduler:
         raise CommandError(
             f"--scheduler must be a Dask scheduler address (tcp://HOST:PORT) or local:K, got {text!r}"
         )
+    if text.lower().startswith("inproc://"):
+        raise CommandError(f"--scheduler {text}: an in-process address is not reachable from "
+                           "another process; give the scheduler's tcp:// address")
     return Scheduler(address=text)
 
 

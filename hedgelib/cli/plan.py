@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hedgelib.book import Book
+from hedgelib.cli.args import PAGES, CommandError, parse_count
 from hedgelib.conventions import HedgeLibError
 from hedgelib.hedging.setup import HedgeSetup
 from hedgelib.scenario import (
@@ -28,7 +29,6 @@ from hedgelib.scenario import (
     rule_comparison,
     schema_for,
 )
-from hedgelib.cli.args import PAGES, CommandError, parse_count
 
 __all__ = [
     "HEDGE_LAB_SETUP",
@@ -57,6 +57,9 @@ _NOT_RUN = {"rule_comparison": ("every", "band_widths", "risk_aversions")}
 # most this many paths x set-ups on one set of paths at a time, so that its memory stays
 # bounded (about 40 bytes each).
 _GROUP_PATHS = 8_000_000
+# Set-ups hedged in one task at most: a task hedges its set-ups one after the other, and a
+# sweep of small runs should still make enough tasks to keep every worker busy.
+_GROUP_SETUPS = 16
 
 
 def load_scenario(path: str | Path) -> tuple[str, ScenarioSchema, dict[str, Any]]:
@@ -223,9 +226,10 @@ def setup_key(case_index: int, name: str) -> str:
     return f"{case_index}/{name}"
 
 
-def group_cases(cases: Sequence[Case], *, max_paths: int = _GROUP_PATHS) -> list[Group]:
+def group_cases(cases: Sequence[Case], *, max_paths: int = _GROUP_PATHS,
+                max_setups: int = _GROUP_SETUPS) -> list[Group]:
     """Consecutive cases that share their paths, in groups of at most ``max_paths`` hedged
-    paths (paths x set-ups; always at least one whole case).
+    paths (paths x set-ups) and ``max_setups`` set-ups (always at least one whole case).
 
     Cases that differ only in the hedge (rule, costs, hedge volatility...) hedge the same
     simulated paths once simulated: common random numbers, as on the Rule Comparison page,
@@ -233,6 +237,7 @@ def group_cases(cases: Sequence[Case], *, max_paths: int = _GROUP_PATHS) -> list
     """
     groups: list[Group] = []
     current: list[int] = []
+    n_setups = 0
 
     def close() -> None:
         if current:
@@ -245,9 +250,11 @@ def group_cases(cases: Sequence[Case], *, max_paths: int = _GROUP_PATHS) -> list
         if current:
             head = cases[current[0]]
             same = (case.model == head.model and case.book == head.book and case.size == head.size)
-            load = case.size.n_paths * (len(case.setups) + sum(len(cases[j].setups) for j in current))
-            if not same or load > max_paths:
+            more = n_setups + len(case.setups)
+            if not same or more > max_setups or case.size.n_paths * more > max_paths:
                 close()
+                n_setups = 0
         current.append(i)
+        n_setups += len(case.setups)
     close()
     return groups
