@@ -4,9 +4,9 @@ Run ``python benchmarks/bench_learned.py`` (``--help`` for the sizes). pfhedge n
 and torch, so it runs in another interpreter: set ``HEDGELIB_PFHEDGE_PYTHON`` to a Python
 with ``numpy<2``, ``torch`` (CPU) and ``pfhedge==0.23.0``, e.g.::
 
-    python -m venv /tmp/pfhedge-venv
-    /tmp/pfhedge-venv/bin/pip install "numpy<2" torch==2.13.0 pfhedge==0.23.0
-    HEDGELIB_PFHEDGE_PYTHON=/tmp/pfhedge-venv/bin/python python benchmarks/bench_learned.py
+    python -m venv pfhedge-venv
+    pfhedge-venv/bin/pip install "numpy<2" torch==2.13.0 pfhedge==0.23.0
+    HEDGELIB_PFHEDGE_PYTHON=pfhedge-venv/bin/python python benchmarks/bench_learned.py
 
 Without it, only hedgelib's numbers are printed.
 

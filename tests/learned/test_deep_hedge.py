@@ -47,12 +47,13 @@ def test_bad_spec_names_the_argument(kwargs, needle):
         DeepHedge(**kwargs)
 
 
-def test_untrained_hedge_refuses_to_run(short_call):
+def test_untrained_hedge_refuses_to_run(short_call, tmp_path):
     paths = GBM(0.0, 0.2).simulate(100.0, 20 / 252, 5, 50, rng=1)
     with pytest.raises(HedgeLibError, match="not trained"):
         simulate_hedge(short_call, paths, hedge_volatility=0.2, strategy=DeepHedge())
     with pytest.raises(HedgeLibError, match="not trained"):
-        DeepHedge().save("/tmp/never")
+        DeepHedge().save(tmp_path / "never")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_label_says_the_loss_and_the_network():
