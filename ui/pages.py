@@ -91,6 +91,41 @@ PAGES: tuple[PageInfo, ...] = (
         ),
         icon=":material/warning:",
     ),
+    PageInfo(
+        path="pages/7_Portfolio_Hedging.py",
+        title="Portfolio Hedging",
+        summary=(
+            "Protect a portfolio: CPPI, TIPP, a synthetic or a bought put against buy-and-hold "
+            "on simulated paths or real history (fans against the floor, the insurance hockey "
+            "stick, breach probability, what the insurance costs, the 2000-2002 and 2008 crashes "
+            "year by year); and a NASDAQ portfolio hedged with S&P 500 futures, its ratio "
+            "re-estimated as data arrive."
+        ),
+        icon=":material/savings:",
+    ),
+    PageInfo(
+        path="pages/8_Learned_Hedging.py",
+        title="Learned Hedging",
+        summary=(
+            "Train a small neural hedge on simulated paths (JAX) to minimise the entropic risk, "
+            "CVaR or variance of the hedged P&L with costs, and compare it on fresh paths with "
+            "the delta, Whalley-Wilmott's band and Hull and White's minimum-variance delta: P&L, "
+            "risk with standard errors, turnover, the learned policy and its no-trade band; and "
+            "fit the minimum-variance delta on the S&P 500 and the VIX, out of sample."
+        ),
+        icon=":material/psychology:",
+    ),
+    PageInfo(
+        path="pages/9_Live_Monitor.py",
+        title="Live Monitor",
+        summary=(
+            "Monitor a live position: open it from the current book (kept in a local SQLite "
+            "store), feed it a replay of a real series or Yahoo prices, and watch the price, "
+            "P&L, greeks and hedge against target refresh on their own; accept or skip the "
+            "trade tickets the rule raises, and download the blotter."
+        ),
+        icon=":material/monitor_heart:",
+    ),
 )
 
 
