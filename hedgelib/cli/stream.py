@@ -27,8 +27,9 @@ import logging
 import math
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,6 +268,29 @@ def dask_backend(scheduler: Scheduler, *, timeout: float = 10.0) -> Backend:
 # -- the stream -------------------------------------------------------------------------------
 
 
+@contextmanager
+def _ctrl_c_as_flag() -> Iterator[threading.Event]:
+    """Within the block, Ctrl-C sets the returned flag instead of raising at once.
+
+    A KeyboardInterrupt raised wherever the main thread happens to be can land inside
+    ``concurrent.futures`` while it holds a future's lock: the worker finishing that future
+    then blocks on it for ever, and so does the interpreter's exit, which joins the workers.
+    The stream polls the flag between waits and raises at a point where no lock is held.
+    """
+    flag = threading.Event()
+    # Only the main thread may set handlers; a SIGINT that is ignored (a background job)
+    # or already handled by the caller is left alone.
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield flag
+        return
+    before = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def stream(tasks: Sequence[Piece], backend: Backend, deliver: Callable[[Piece, PieceResult], None],
            *, on_done: Callable[[Piece], None] | None = None) -> None:
     """Run ``tasks`` on the backend; call ``deliver`` on each result in task order.
@@ -274,30 +298,36 @@ def stream(tasks: Sequence[Piece], backend: Backend, deliver: Callable[[Piece, P
     At most ``backend.running`` tasks are submitted at once and at most ``backend.window``
     are submitted or waiting to be delivered, so memory is a few chunks whatever the run.
     ``on_done`` is called as each task finishes (in any order), for a progress bar. On any
-    exception (Ctrl-C included) the tasks not started are cancelled and it propagates.
+    exception, and on Ctrl-C (raised as KeyboardInterrupt within a quarter of a second), the
+    tasks not started are cancelled and it propagates.
     """
     pending: dict[Future, int] = {}
     ready: dict[int, PieceResult] = {}
     next_submit = next_deliver = 0
-    try:
-        while next_deliver < len(tasks):
-            while (next_submit < len(tasks) and len(pending) < backend.running
-                   and len(pending) + len(ready) < backend.window):
-                pending[backend.executor.submit(run_piece, tasks[next_submit])] = next_submit
-                next_submit += 1
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                i = pending.pop(fut)
-                ready[i] = fut.result()
-                if on_done is not None:
-                    on_done(tasks[i])
-            while next_deliver in ready:
-                deliver(tasks[next_deliver], ready.pop(next_deliver))
-                next_deliver += 1
-    except BaseException:
-        for fut in pending:
-            fut.cancel()
-        raise
+    with _ctrl_c_as_flag() as interrupted:
+        try:
+            while next_deliver < len(tasks):
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
+                while (next_submit < len(tasks) and len(pending) < backend.running
+                       and len(pending) + len(ready) < backend.window):
+                    pending[backend.executor.submit(run_piece, tasks[next_submit])] = next_submit
+                    next_submit += 1
+                finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = pending.pop(fut)
+                    ready[i] = fut.result()
+                    if on_done is not None:
+                        on_done(tasks[i])
+                while next_deliver in ready:
+                    deliver(tasks[next_deliver], ready.pop(next_deliver))
+                    next_deliver += 1
+            if interrupted.is_set():
+                raise KeyboardInterrupt
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
 
 
 # -- statistics -------------------------------------------------------------------------------
