@@ -15,6 +15,7 @@ from hedgelib.scenario import (
     MAX_SETUPS,
     MIN_SETUPS,
     default_setups,
+    parse_numbers,
     rule_comparison_fields,
     rule_comparison_schema,
     setup_parameters,
@@ -56,6 +57,13 @@ def _apply_scenario(scenario: dict, present: set[str]) -> list[str]:
     """
     problems = []
     settings = {k: scenario[k] for k in FIELDS}
+    # The frontier's lists are free text: a link's that do not parse are listed and dropped.
+    for name in ("every", "band_widths", "risk_aversions"):
+        try:
+            parse_numbers(settings[name], name, integer=name == "every")
+        except HedgeLibError as exc:
+            problems.append(str(exc))
+            settings[name] = SCHEMA.defaults[name]
     try:
         rows = setup_rows(scenario["setups"].get("rows"))
     except HedgeLibError as exc:

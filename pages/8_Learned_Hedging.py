@@ -72,8 +72,13 @@ def _apply_preset() -> None:
 
 
 # ---- state: a shared link trains at once; otherwise nothing trains before the first click ------
-if PREFIX + "submitted" not in ss and SCHEMA.from_query_params(st.query_params)[0]:
-    read_link_once(SCHEMA, PREFIX, _apply_scenario, st.query_params)
+if PREFIX + "link_read" not in ss:
+    ss[PREFIX + "link_read"] = True
+    found, problems = SCHEMA.from_query_params(st.query_params)
+    if found and PREFIX + "submitted" not in ss:
+        read_link_once(SCHEMA, PREFIX, _apply_scenario, st.query_params)
+    else:  # nothing usable in the link: say what was ignored, train nothing
+        ss[PREFIX + "link_problems"] = problems
 forms.restore(PREFIX, FIELDS, ss.get(PREFIX + "submitted", {}))
 
 st.title("Learned Hedging")

@@ -54,7 +54,12 @@ import pandas as pd
 import streamlit as st
 
 from hedgelib.book import Book
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib.conventions import (
+    MAX_VOLATILITY,
+    MIN_VOLATILITY,
+    TRADING_DAYS_PER_YEAR,
+    HedgeLibError,
+)
 from hedgelib.hedging import run_experiment
 from hedgelib.hedging.setup import RULES, STRATEGIES
 from hedgelib.market.history import BUNDLED
@@ -62,6 +67,7 @@ from hedgelib.risk import risk_summary
 from hedgelib.scenario import (
     DEFAULT_SERIES,
     HEDGE_OPTION_INPUTS,
+    MARKET_BOUNDS,
     RULE_ALIASES,
     Market,
     ScenarioSchema,
@@ -165,7 +171,8 @@ def risk_schema() -> ScenarioSchema:
     return ScenarioSchema.from_fields(
         "risk", risk_fields(), extra={**extra, **DEFAULT_SERIES},
         extra_choices={"source": tuple(BUNDLED)},
-        extra_bounds={"spot": (0.0, None), "market_vol_pct": (0.0, None)},
+        extra_bounds={**{k: b for k, b in MARKET_BOUNDS.items() if k in extra},
+                      "market_vol_pct": (100.0 * MIN_VOLATILITY, 100.0 * MAX_VOLATILITY)},
         aliases={"rule": RULE_ALIASES}, version=2,
     )
 

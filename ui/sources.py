@@ -402,8 +402,15 @@ def apply_source(scenario: Mapping[str, Any], state: MutableMapping[str, Any], p
     """
     key = scenario["source"]
     lo, hi = _edges(key)
-    start = parse_date("source_start", scenario["source_start"]).isoformat()
-    end = parse_date("source_end", scenario["source_end"]).isoformat()
+    dates, wrong = {}, []
+    for name in ("source_start", "source_end"):  # both named when both are wrong
+        try:
+            dates[name] = parse_date(name, scenario[name]).isoformat()
+        except HedgeLibError as exc:
+            wrong.append(str(exc))
+    if wrong:
+        raise HedgeLibError("; ".join(wrong))
+    start, end = dates["source_start"], dates["source_end"]
     start, end = min(max(start, lo), hi), min(max(end, lo), hi)  # ISO text sorts as dates
     load_bundled_cached(key).between(start, end)  # refuses an empty window, naming it
     desc = get_source(state)

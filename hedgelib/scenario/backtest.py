@@ -21,6 +21,7 @@ from hedgelib.scenario.format import ScenarioSchema
 from hedgelib.scenario.inputs import (
     ALIASES,
     DEFAULT_MARKET,
+    MARKET_BOUNDS,
     build_hedge_option,
     build_part,
     hedge_fields,
@@ -148,7 +149,7 @@ def backtest_schema() -> ScenarioSchema:
     return ScenarioSchema.from_fields(
         "historical_backtest", backtest_fields(),
         extra={**DEFAULT_SERIES, "book": {}, "spot": float(DEFAULT_MARKET["spot"])},
-        extra_choices={"source": tuple(BUNDLED)}, extra_bounds={"spot": (0.0, None)},
+        extra_choices={"source": tuple(BUNDLED)}, extra_bounds={"spot": MARKET_BOUNDS["spot"]},
         aliases=ALIASES, version=2,
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hedgelib.book import Book, OptionLeg
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib.conventions import MAX_PRICE, TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.hedging.setup import COST_MODELS, RULES, STRATEGIES, HedgeSetup
 from hedgelib.hedging.strategies import HedgeOption
 from hedgelib.market.models import MODELS
@@ -26,6 +26,7 @@ __all__ = [
     "HEDGE_OPTION_FIELDS",
     "HEDGE_OPTION_INPUTS",
     "HEDGE_VOLATILITY",
+    "MARKET_BOUNDS",
     "PRICING_VOLATILITY",
     "REGISTRIES",
     "RULE_ALIASES",
@@ -235,6 +236,13 @@ _DEFAULT_BOOK_DAYS = 63  # a quarter of the lab's trading year
 def default_book(spot: float) -> Book:
     """The fallback book: one short at-the-money call, 63 trading days, strike = ``spot``."""
     return Book([OptionLeg("call", float(spot), _DEFAULT_BOOK_DAYS / TRADING_DAYS_PER_YEAR, -1.0)])
+
+
+#: Bounds of the market a scenario carries, as the Option Book page's inputs allow: a link
+#: or file outside them is listed and ignored, not run (a spot of 0 has no default book).
+MARKET_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "spot": (0.01, MAX_PRICE), "rate_pct": (-10.0, 50.0), "div_pct": (-10.0, 50.0),
+}
 
 
 def book_and_market_inputs() -> dict[str, Any]:

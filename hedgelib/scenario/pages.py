@@ -24,6 +24,7 @@ from hedgelib.scenario.inputs import (
     ALIASES,
     HEDGE_OPTION_FIELDS,
     HEDGE_VOLATILITY,
+    MARKET_BOUNDS,
     PRICING_VOLATILITY,
     REGISTRIES,
     RULE_ALIASES,
@@ -75,7 +76,7 @@ def hedge_lab_schema() -> ScenarioSchema:
     """The Hedge Lab's scenario: its form inputs plus the book and the market."""
     return ScenarioSchema.from_fields(
         "hedge_lab", hedge_lab_fields(), extra=book_and_market_inputs(),
-        extra_bounds={"spot": (0.0, None)}, aliases=ALIASES, version=2,
+        extra_bounds=MARKET_BOUNDS, aliases=ALIASES, version=2,
     )
 
 
@@ -167,7 +168,7 @@ def rule_comparison_schema() -> ScenarioSchema:
     return ScenarioSchema.from_fields(
         "rule_comparison", rule_comparison_fields(),
         extra={"setups": {"rows": default_setups()}, **book_and_market_inputs()},
-        extra_bounds={"spot": (0.0, None)}, version=2,
+        extra_bounds=MARKET_BOUNDS, version=2,
     )
 
 
