@@ -115,14 +115,14 @@ scenario_sidebar(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.j
 with stop_on_error():
     write_link(SCHEMA, scenario, "hl_")
     run_at_scale(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
-                 expanded=path_steps_refusal(settings["n_paths"], settings["n_steps"]) is not None)
+                 expanded=path_steps_refusal(settings["n_paths"], settings["n_steps"], book) is not None)
 
 # ---- validate and run ----------------------------------------------------------------------
 if book.is_empty:
     st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
     link_to_option_book()
     st.stop()
-refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"])
+refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"], book)
 if refusal:
     st.error(refusal)
     st.stop()

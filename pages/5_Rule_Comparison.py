@@ -156,7 +156,7 @@ with stop_on_error():
     # Checked here so that a bad table never reaches the link or the cache.
     rows = setup_rows(settings["setups"]["rows"])
     settings = {**settings, "setups": {"rows": rows}}
-    refusal = comparison_refusal(settings)
+    refusal = comparison_refusal(settings, book)
 if refusal:
     st.error(refusal)
     run_at_scale(SCHEMA, with_book_and_market(settings, book, market), prefix="rc_",

@@ -152,7 +152,7 @@ st.caption(
     + ("from your last Hedge Lab run." if "hl_submitted" in ss else
        "from the Hedge Lab's defaults, with every volatility at the market's.")
 )
-refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"])
+refusal = path_steps_refusal(settings["n_paths"], settings["n_steps"], book)
 if refusal:
     st.error(refusal)
     st.stop()

@@ -8,13 +8,16 @@ from typing import Any
 
 import streamlit as st
 
+from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
 from hedgelib.scenario import hedge_runs
 
 __all__ = [
     "MAX_HEDGED_PATH_STEPS",
+    "MAX_LEGS",
     "MAX_PATH_STEPS",
     "comparison_refusal",
+    "legs_refusal",
     "path_steps_refusal",
     "stop_on_error",
 ]
@@ -36,23 +39,47 @@ def stop_on_error(prefix: str = "") -> Iterator[None]:
         st.stop()
 
 
-# One user's simulation may not exceed this many path-steps (n_paths x n_steps): about a
-# second or two of compute on one core, and a few tens of MB of results in the cache.
+# One user's simulation may not exceed this much work: n_paths x n_steps x the book's
+# distinct (strike, expiry) pairs, each priced at every path-step. About a second or two of
+# compute on one core, and a few tens of MB of results in the cache.
 MAX_PATH_STEPS = 5_000_000
 
+# The most option legs a book may hold in the app (a link or a file could carry thousands).
+MAX_LEGS = 50
 
-def path_steps_refusal(n_paths: int, n_steps: int, cap: int = MAX_PATH_STEPS) -> str | None:
-    """The refusal of a simulation above ``cap`` path-steps, or None when it fits.
+
+def _groups(book: Book | None) -> int:
+    """How many Black-Scholes evaluations a path-step costs: one per distinct (strike, expiry)."""
+    return max(1, len({(leg.strike, leg.expiry) for leg in book.legs})) if book is not None else 1
+
+
+def legs_refusal(book: Book | None) -> str | None:
+    """The refusal of a book with more than :data:`MAX_LEGS` option legs, or None."""
+    if book is None or len(book.legs) <= MAX_LEGS:
+        return None
+    return (f"The book holds {len(book.legs):,} option legs; the lab runs books of at most "
+            f"{MAX_LEGS} legs (the server is shared). Net the legs on the Option Book page.")
+
+
+def path_steps_refusal(n_paths: int, n_steps: int, book: Book | None = None,
+                       cap: int = MAX_PATH_STEPS) -> str | None:
+    """The refusal of a simulation above ``cap`` path-steps per (strike, expiry) of ``book``,
+    or of a book over :data:`MAX_LEGS` legs; None when it fits.
 
     >>> path_steps_refusal(1_000, 63) is None
     True
     """
-    size = int(n_paths) * int(n_steps)
+    too_many = legs_refusal(book)
+    if too_many:
+        return too_many
+    groups = _groups(book)
+    size = int(n_paths) * int(n_steps) * groups
     if size <= cap:
         return None
+    per = f" x {groups} strike-expiry pairs" if groups > 1 else ""
     return (
-        f"This run asks for {n_paths:,} paths x {n_steps:,} steps = {size:,} path-steps, above "
-        f"the lab's cap of {cap:,} path-steps per run (the server is shared). Use fewer paths "
+        f"This run asks for {n_paths:,} paths x {n_steps:,} steps{per} = {size:,} path-steps, "
+        f"above the lab's cap of {cap:,} per run (the server is shared). Use fewer paths "
         "or fewer steps."
     )
 
@@ -62,17 +89,23 @@ def path_steps_refusal(n_paths: int, n_steps: int, cap: int = MAX_PATH_STEPS) ->
 MAX_HEDGED_PATH_STEPS = 40_000_000
 
 
-def comparison_refusal(inputs: Mapping[str, Any]) -> str | None:
-    """The refusal of a Rule Comparison above :data:`MAX_HEDGED_PATH_STEPS`, or None when
-    it fits. Raises ``HedgeLibError`` for bad set-ups or frontier grid, naming them."""
+def comparison_refusal(inputs: Mapping[str, Any], book: Book | None = None) -> str | None:
+    """The refusal of a Rule Comparison above :data:`MAX_HEDGED_PATH_STEPS` (per
+    (strike, expiry) of ``book``), or of a book over :data:`MAX_LEGS` legs; None when it
+    fits. Raises ``HedgeLibError`` for bad set-ups or frontier grid, naming them."""
     a, b, c = hedge_runs(inputs)
+    too_many = legs_refusal(book)
+    if too_many:
+        return too_many
     runs = a + b + c
-    size = int(inputs["n_paths"]) * int(inputs["n_steps"]) * runs
+    groups = _groups(book)
+    size = int(inputs["n_paths"]) * int(inputs["n_steps"]) * runs * groups
     if size <= MAX_HEDGED_PATH_STEPS:
         return None
+    per = f" x {groups} strike-expiry pairs" if groups > 1 else ""
     return (
         f"This comparison asks for {inputs['n_paths']:,} paths x {inputs['n_steps']:,} steps x "
-        f"{runs} hedges ({a} set-ups + {b} sweep frequencies + {c} frontier rules) = {size:,} "
+        f"{runs} hedges ({a} set-ups + {b} sweep frequencies + {c} frontier rules){per} = {size:,} "
         f"hedged path-steps, above the page's cap of {MAX_HEDGED_PATH_STEPS:,} (the server is "
         "shared). Use fewer paths, fewer steps or fewer frontier rules."
     )

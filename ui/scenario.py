@@ -17,6 +17,7 @@ import streamlit as st
 from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
 from hedgelib.scenario import SCENARIO_FORMAT, ScenarioError, ScenarioSchema
+from ui.errors import MAX_LEGS
 from ui.state import set_book, set_market
 
 __all__ = [
@@ -50,7 +51,12 @@ def apply_book_and_market(scenario: Mapping[str, Any], present: set[str]) -> lis
     """Make the book and the market inputs a scenario carries (those in ``present``) the
     shared ones; returns the problems (a book the library refuses)."""
     problems = []
-    if "book" in present:
+    legs = scenario.get("book", {}).get("legs") if "book" in present else None
+    if isinstance(legs, list) and len(legs) > MAX_LEGS:
+        # Counted before any leg is built: a link may carry tens of thousands.
+        problems.append(f"book: holds {len(legs):,} option legs, more than the {MAX_LEGS} a book "
+                        "may hold in the lab")
+    elif "book" in present:
         try:
             set_book(Book.from_dict(scenario["book"]))
         except (HedgeLibError, KeyError, TypeError) as exc:

@@ -3,7 +3,9 @@ each bad value is listed in the page's warning and ignored, and the page never f
 
 from __future__ import annotations
 
+import json
 import math
+import time
 
 import pytest
 
@@ -76,3 +78,29 @@ def test_every_out_of_range_link_value_is_listed_and_ignored(app_test, script):
     warnings = _page_survives(app_test, script, params)
     missing = [name for name in params if f"{name}:" not in warnings]
     assert not missing, missing
+
+
+def _wide_book(n_legs: int) -> str:
+    legs = [{"kind": "call", "strike": 50.0 + i, "expiry": 0.25, "quantity": 1.0} for i in range(n_legs)]
+    return json.dumps({"legs": legs, "stock": 0.0}, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("script", ["pages/3_Hedge_Lab.py", "pages/5_Rule_Comparison.py",
+                                    "pages/6_Risk.py"])
+def test_a_link_with_a_huge_book_is_refused_before_anything_runs(app_test, script):
+    # 1,000 legs in a link used to run for minutes at page open.
+    started = time.perf_counter()
+    warnings = _page_survives(app_test, script, {"book": _wide_book(1000)})
+    assert "book: holds 1,000 option legs, more than the 50" in warnings
+    assert time.perf_counter() - started < 60
+
+
+def test_the_work_cap_counts_each_strike_and_expiry(app_test):
+    # 40 distinct strikes at the default 10,000 x 63 is 25 million path-steps of pricing.
+    at = app_test("pages/3_Hedge_Lab.py", timeout=60)
+    at.query_params["book"] = _wide_book(40)
+    at.run()
+    assert not at.exception
+    refusal = " ".join(e.value for e in at.error)
+    assert "10,000 paths x 63 steps x 40 strike-expiry pairs = 25,200,000 path-steps" in refusal
+    assert not at.metric  # nothing ran
