@@ -10,7 +10,6 @@ from hedgelib.charts.hedging import (
     pnl_histogram_figure,
     sample_paths_figure,
 )
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from hedgelib.scenario import hedge_lab_fields, hedge_lab_schema, uses_option
 from ui import forms
 from ui.errors import MAX_PATH_STEPS, path_steps_refusal, stop_on_error
@@ -21,7 +20,6 @@ from ui.hedge_lab import (
     run_lab,
     sample_arrays,
     std_error_of_std,
-    step_days,
     takeaway,
     waterfall_terms,
 )
@@ -35,6 +33,7 @@ from ui.scenario import (
     write_link,
 )
 from ui.state import get_book, get_market
+from ui.units import grid_text
 from ui.widgets import (
     book_in_use,
     csv_text,
@@ -140,11 +139,12 @@ s = result.summary
 hedged = settings["strategy"] != "none"
 st.subheader("Headline numbers")
 st.caption(
-    f"{settings['n_paths']:,} paths, {settings['n_steps']} steps of "
-    f"{step_days(horizon, settings['n_steps']):.3g} trading days over "
-    f"{horizon * TRADING_DAYS_PER_YEAR:.0f} trading days; P&L in currency at the horizon, "
+    f"{grid_text(settings['n_paths'], settings['n_steps'], horizon)}; P&L in currency at the horizon, "
     "premium included; VaR and ES are losses (positive)."
 )
+if settings["n_paths"] < 2:
+    st.warning("One path shows one outcome: its standard deviation is 0 and its VaR and ES are "
+               "that path's loss. Use at least a few hundred paths for a distribution.")
 pred = result.prediction
 note = prediction_note(result)
 metrics = [

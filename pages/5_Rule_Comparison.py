@@ -10,7 +10,7 @@ from hedgelib.charts.comparison import (
     frequency_sweep_figure,
     pnl_overlay_figure,
 )
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from hedgelib.conventions import HedgeLibError
 from hedgelib.scenario import (
     MAX_SETUPS,
     MIN_SETUPS,
@@ -24,7 +24,6 @@ from hedgelib.scenario import (
 from ui import forms
 from ui.errors import MAX_HEDGED_PATH_STEPS, comparison_refusal, stop_on_error
 from ui.rule_comparison import (
-    days_per_step,
     display_table,
     run_comparison,
     setups_frame,
@@ -41,6 +40,7 @@ from ui.scenario import (
     write_link,
 )
 from ui.state import get_book, get_market
+from ui.units import grid_text
 from ui.widgets import book_in_use, csv_text, link_to_option_book, market_caption, zoom_range
 
 st.set_page_config(page_title="Rule Comparison", page_icon=":material/compare_arrows:", layout="wide")
@@ -187,9 +187,7 @@ first = rows[0]["name"]
 # ---- summary table ---------------------------------------------------------------------------
 st.subheader("Summary: the set-ups on the same paths")
 st.caption(
-    f"{settings['n_paths']:,} paths, {settings['n_steps']} steps of "
-    f"{days_per_step(horizon, settings['n_steps']):.3g} trading days over "
-    f"{horizon * TRADING_DAYS_PER_YEAR:.0f} trading days; P&L and costs in currency per path at "
+    f"{grid_text(settings['n_paths'], settings['n_steps'], horizon)}; P&L and costs in currency per path at "
     "the horizon, premium included; VaR and ES are losses (positive). SE = one standard error. "
     f"The last two columns are paired differences to {first} (same paths, so far more precise "
     "than the separate standard errors)."

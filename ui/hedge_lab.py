@@ -51,7 +51,7 @@ from hedgelib.hedging import Prediction, predicted_hedge_error, run_experiment
 from hedgelib.hedging.setup import RULES
 from hedgelib.scenario import Market, hedge_lab_simulation
 from ui.errors import MAX_PATH_STEPS
-from ui.units import format_number
+from ui.units import format_number, step_days
 from ui.widgets import progress_bar
 
 __all__ = [
@@ -66,7 +66,6 @@ __all__ = [
     "run_lab",
     "sample_arrays",
     "std_error_of_std",
-    "step_days",
     "takeaway",
     "waterfall_terms",
 ]
@@ -77,11 +76,6 @@ PROGRESS_FROM = 1_000_000
 N_SAMPLE_PATHS = 5
 # Cached runs kept per server process; each holds four float arrays of n_paths.
 CACHE_ENTRIES = 16
-
-
-def step_days(horizon: float, n_steps: int) -> float:
-    """Length of one grid step in trading days."""
-    return horizon * TRADING_DAYS_PER_YEAR / n_steps
 
 
 # --------------------------------------------------------------------------------------------

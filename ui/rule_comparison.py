@@ -45,7 +45,6 @@ import pandas as pd
 import streamlit as st
 
 from hedgelib.book import Book
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from hedgelib.hedging.setup import RULES
 from hedgelib.hedging.studies import compare, cost_risk_frontier, frequency_sweep, theory_curve
 from hedgelib.market.models import MODELS
@@ -64,7 +63,6 @@ __all__ = [
     "CACHE_ENTRIES",
     "PROGRESS_FROM",
     "ComparisonView",
-    "days_per_step",
     "display_table",
     "rule_text",
     "run_comparison",
@@ -294,6 +292,3 @@ def takeaway(view: ComparisonView, tolerance: float = 0.15) -> str:
             f"(std {format_number(s_c)}); none came within {tolerance:.0%} of {best}'s risk for less.")
 
 
-def days_per_step(horizon: float, n_steps: int) -> float:
-    """Length of one grid step in trading days."""
-    return horizon * TRADING_DAYS_PER_YEAR / n_steps

@@ -25,7 +25,9 @@ __all__ = [
     "dollar_gamma",
     "format_money",
     "format_number",
+    "grid_text",
     "from_percent",
+    "step_days",
     "to_percent",
     "trader_greeks",
     "trader_greeks_frame",
@@ -158,3 +160,23 @@ def format_number(x: float) -> str:
     if a >= 1:
         return f"{x:.2f}"
     return f"{x:.3g}"
+
+
+def step_days(horizon: float, n_steps: int) -> float:
+    """Length of one grid step in trading days."""
+    return horizon * TRADING_DAYS_PER_YEAR / n_steps
+
+
+def grid_text(n_paths: int, n_steps: int, horizon: float) -> str:
+    """The run's grid in words, for a caption.
+
+    >>> grid_text(10_000, 63, 0.25)
+    '10,000 paths, 63 daily steps over 63 trading days'
+    >>> grid_text(1, 21, 0.25)
+    '1 path, 21 steps of 3 trading days over 63 trading days'
+    """
+    days = step_days(horizon, n_steps)
+    paths = "1 path" if n_paths == 1 else f"{n_paths:,} paths"
+    steps = (f"{n_steps:,} daily steps" if abs(days - 1.0) < 1e-9
+             else f"{n_steps:,} steps of {days:.3g} trading days")
+    return f"{paths}, {steps} over {horizon * TRADING_DAYS_PER_YEAR:.0f} trading days"

@@ -104,3 +104,12 @@ def test_the_work_cap_counts_each_strike_and_expiry(app_test):
     refusal = " ".join(e.value for e in at.error)
     assert "10,000 paths x 63 steps x 40 strike-expiry pairs = 25,200,000 path-steps" in refusal
     assert not at.metric  # nothing ran
+
+
+def test_a_one_path_run_says_what_its_numbers_mean(app_test):
+    at = app_test("pages/3_Hedge_Lab.py", timeout=60)
+    at.query_params["n_paths"] = "1"
+    at.run()
+    assert not at.exception
+    assert any("One path shows one outcome" in w.value for w in at.warning)
+    assert "1 path, 63 daily steps over 63 trading days" in " ".join(c.value for c in at.caption)
