@@ -34,7 +34,7 @@ from ui.units import (
 st.set_page_config(page_title="Option Book & Greeks", page_icon=":material/stacked_line_chart:", layout="wide")
 ss = st.session_state
 
-DEFAULT_PRESET = "straddle"
+DEFAULT_PRESET = "short_call"  # the book every other page uses until the user builds one
 EMPTY = "(empty book)"
 PRESET_DEFAULTS = {"ob_preset": DEFAULT_PRESET, "ob_preset_days": 63.0, "ob_preset_width": 10.0,
                    "ob_preset_quantity": 1.0, "ob_day_unit": "trading days"}

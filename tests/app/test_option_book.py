@@ -6,6 +6,7 @@ import pytest
 
 from hedgelib.book import preset_book
 from hedgelib.pricing.black_scholes import bs_price
+from hedgelib.scenario import default_book
 from ui.state import BOOK_KEY, MARKET_KEY
 
 PAGE = "pages/1_Option_Book.py"
@@ -27,11 +28,13 @@ def ob_page(app_test):
     return at
 
 
-def test_page_runs_and_shows_default_straddle(ob_page):
+def test_page_runs_and_shows_the_book_every_page_uses(ob_page):
     m = _metrics(ob_page)
     assert not ob_page.error
-    # Default: an at-the-money straddle, 63 trading days, spot 100, vol 20%, rate 3%.
-    book = preset_book("straddle", 100.0, 63 / 252)
+    # Default: the short at-the-money call, 63 trading days, spot 100, vol 20%, rate 3%, that
+    # every other page uses until a book is built: visiting this page changes nobody's book.
+    book = preset_book("short_call", 100.0, 63 / 252)
+    assert book == default_book(100.0)
     value = book.value(100.0, 0.20, rate=0.03)
     g = book.greeks(100.0, 0.20, rate=0.03)
     assert _number(m["Value (currency)"]) == pytest.approx(value, abs=0.005)
@@ -41,15 +44,15 @@ def test_page_runs_and_shows_default_straddle(ob_page):
     assert _number(m["Vega per vol point"]) == pytest.approx(g.vega / 100, abs=5e-4)
     assert _number(m["Theta per trading day"]) == pytest.approx(g.theta / 252, abs=5e-4)
     assert _number(m["Rho per 1%"]) == pytest.approx(g.rho / 100, abs=5e-4)
-    assert m["Max profit at expiry"] == "unbounded"
-    assert len(m["Breakevens (spot at expiry)"].split(", ")) == 2
+    assert m["Max loss at expiry"] == "unbounded"
+    assert len(m["Breakevens (spot at expiry)"].split(", ")) == 1
     # Shared state for later pages, in library units.
     assert ob_page.session_state[BOOK_KEY] == book
     assert ob_page.session_state[MARKET_KEY]["volatility"] == pytest.approx(0.20)
     assert ob_page.session_state[MARKET_KEY]["rate"] == pytest.approx(0.03)
     assert len(ob_page.latex) >= 3
     assert ob_page.expander[0].label == "What am I looking at"
-    assert "long gamma" in ob_page.expander[0].info[0].value
+    assert "short gamma" in ob_page.expander[0].info[0].value
 
 
 def test_preset_change_changes_the_greeks(ob_page):
@@ -67,7 +70,7 @@ def test_preset_change_changes_the_greeks(ob_page):
 def test_market_input_and_valuation_date_move_the_numbers(ob_page):
     ob_page.number_input(key="ob_vol_pct").set_value(30.0).run()
     assert ob_page.session_state[MARKET_KEY]["volatility"] == pytest.approx(0.30)
-    book = preset_book("straddle", 100.0, 63 / 252)
+    book = preset_book("short_call", 100.0, 63 / 252)
     assert _number(_metrics(ob_page)["Value (currency)"]) == pytest.approx(
         book.value(100.0, 0.30, rate=0.03), abs=0.005
     )
@@ -84,7 +87,7 @@ def test_switching_day_unit_keeps_the_book(ob_page):
     assert _metrics(ob_page) == before
     # 63 trading days are a quarter of a year: 91.25 calendar days.
     assert ob_page.number_input(key="ob_preset_days").value == pytest.approx(91.25)
-    assert ob_page.session_state["ob_legs_table"]["expiry"].tolist() == pytest.approx([91.25, 91.25])
+    assert ob_page.session_state["ob_legs_table"]["expiry"].tolist() == pytest.approx([91.25])
 
 
 def test_negative_strike_in_the_editor_shows_an_error(app_test):
@@ -107,7 +110,7 @@ def test_half_filled_added_row_names_the_row(app_test):
     }
     at.run()
     assert not at.exception
-    assert "leg 3" in at.error[0].value
+    assert "leg 2" in at.error[0].value
 
 
 def test_empty_book_shows_an_error(ob_page):
