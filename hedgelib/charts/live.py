@@ -38,7 +38,11 @@ def _times(value: ArrayLike, name: str) -> pd.DatetimeIndex:
 def _date_axis(fig: go.Figure, t: pd.DatetimeIndex) -> None:
     # Daily closes are stamped at midnight: label days, not the hours between them.
     if len(t) and (t == t.normalize()).all():
-        fig.update_xaxes(tickformat="%b %d\n%Y", hoverformat="%Y-%m-%d")
+        # Whole days between ticks (about eight at most): left alone, plotly ticks every few
+        # hours over a short replay and prints each date several times.
+        days = max(1, -(-(t.max() - t.min()).days // 8))
+        fig.update_xaxes(tickformat="%b %d\n%Y", hoverformat="%Y-%m-%d", tick0=t.min(),
+                         dtick=days * 86_400_000)
 
 
 def _same(n: int, arr: np.ndarray, name: str, reference: str = "times") -> None:

@@ -72,3 +72,13 @@ def test_bad_inputs_are_named():
         live_greeks_figure(t, {})
     with pytest.raises(HedgeLibError, match=r"greeks\['Delta'\] must have the same length"):
         live_greeks_figure(t, {"Delta": [1.0]})
+
+
+def test_daily_closes_get_one_tick_a_day_at_most():
+    # Three closes used to get a tick every 12 hours, each labelled with its date.
+    times = pd.to_datetime(["2018-01-29", "2018-01-30", "2018-01-31"])
+    fig = live_hedge_figure(times, [0.5, 0.5, 0.46], [0.5, 0.45, 0.46])
+    assert fig.layout.xaxis.dtick == 86_400_000
+    long = pd.bdate_range("2018-01-01", periods=60)
+    fig = live_hedge_figure(long, np.zeros(60), np.zeros(60))
+    assert fig.layout.xaxis.dtick == 86_400_000 * 11  # 85 days in about eight ticks
