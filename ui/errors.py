@@ -48,17 +48,19 @@ MAX_PATH_STEPS = 5_000_000
 MAX_LEGS = 50
 
 
-def _groups(book: Book | None) -> int:
-    """How many Black-Scholes evaluations a path-step costs: one per distinct (strike, expiry)."""
-    return max(1, len({(leg.strike, leg.expiry) for leg in book.legs})) if book is not None else 1
-
-
 def legs_refusal(book: Book | None) -> str | None:
     """The refusal of a book with more than :data:`MAX_LEGS` option legs, or None."""
     if book is None or len(book.legs) <= MAX_LEGS:
         return None
     return (f"The book holds {len(book.legs):,} option legs; the lab runs books of at most "
             f"{MAX_LEGS} legs (the server is shared). Net the legs on the Option Book page.")
+
+
+def _pairs(book: Book | None) -> tuple[int, str]:
+    """How many Black-Scholes evaluations a path-step costs (one per distinct strike and
+    expiry of the book), and how a refusal says it."""
+    groups = max(1, len({(leg.strike, leg.expiry) for leg in book.legs})) if book is not None else 1
+    return groups, (f" x {groups} strike-expiry pairs" if groups > 1 else "")
 
 
 def path_steps_refusal(n_paths: int, n_steps: int, book: Book | None = None,
@@ -69,14 +71,12 @@ def path_steps_refusal(n_paths: int, n_steps: int, book: Book | None = None,
     >>> path_steps_refusal(1_000, 63) is None
     True
     """
-    too_many = legs_refusal(book)
-    if too_many:
+    if too_many := legs_refusal(book):
         return too_many
-    groups = _groups(book)
+    groups, per = _pairs(book)
     size = int(n_paths) * int(n_steps) * groups
     if size <= cap:
         return None
-    per = f" x {groups} strike-expiry pairs" if groups > 1 else ""
     return (
         f"This run asks for {n_paths:,} paths x {n_steps:,} steps{per} = {size:,} path-steps, "
         f"above the lab's cap of {cap:,} per run (the server is shared). Use fewer paths "
@@ -94,15 +94,13 @@ def comparison_refusal(inputs: Mapping[str, Any], book: Book | None = None) -> s
     (strike, expiry) of ``book``), or of a book over :data:`MAX_LEGS` legs; None when it
     fits. Raises ``HedgeLibError`` for bad set-ups or frontier grid, naming them."""
     a, b, c = hedge_runs(inputs)
-    too_many = legs_refusal(book)
-    if too_many:
+    if too_many := legs_refusal(book):
         return too_many
     runs = a + b + c
-    groups = _groups(book)
+    groups, per = _pairs(book)
     size = int(inputs["n_paths"]) * int(inputs["n_steps"]) * runs * groups
     if size <= MAX_HEDGED_PATH_STEPS:
         return None
-    per = f" x {groups} strike-expiry pairs" if groups > 1 else ""
     return (
         f"This comparison asks for {inputs['n_paths']:,} paths x {inputs['n_steps']:,} steps x "
         f"{runs} hedges ({a} set-ups + {b} sweep frequencies + {c} frontier rules){per} = {size:,} "

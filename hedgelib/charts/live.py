@@ -9,6 +9,7 @@ caller passes, with matching titles (the app passes vega per vol point and theta
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,15 @@ def _date_axis(fig: go.Figure, t: pd.DatetimeIndex) -> None:
         days = max(1, -(-(t.max() - t.min()).days // 8))
         fig.update_xaxes(tickformat="%b %d\n%Y", hoverformat="%Y-%m-%d", tick0=t.min(),
                          dtick=days * 86_400_000)
+
+
+def _series(times: ArrayLike, **columns: ArrayLike) -> tuple[Any, ...]:
+    """The times, then each column as a vector as long as the times (checked, named)."""
+    t = _times(times, "times")
+    out = [vector(values, name) for name, values in columns.items()]
+    for name, arr in zip(columns, out, strict=True):
+        _same(len(t), arr, name)
+    return (t, *out)
 
 
 def _same(n: int, arr: np.ndarray, name: str, reference: str = "times") -> None:
@@ -80,12 +90,8 @@ def live_price_pnl_figure(
     >>> [tr.name for tr in fig.data]
     ['Price', 'Buy', 'P&L since opening']
     """
-    t = _times(times, "times")
+    t, s, p = _series(times, prices=prices, pnl=pnl)
     n = len(t)
-    s = vector(prices, "prices")
-    p = vector(pnl, "pnl")
-    _same(n, s, "prices")
-    _same(n, p, "pnl")
     tt = _times(trade_times, "trade_times")
     q = vector(trade_shares, "trade_shares") if len(tt) else np.empty(0)
     _same(len(tt), q, "trade_shares", "trade_times")
@@ -172,12 +178,8 @@ def live_hedge_figure(
     >>> [tr.name for tr in fig.data]
     ['Target', 'Held']
     """
-    t = _times(times, "times")
+    t, h, g = _series(times, held=held, target=target)
     n = len(t)
-    h = vector(held, "held")
-    g = vector(target, "target")
-    _same(n, h, "held")
-    _same(n, g, "target")
     with_option = option_held is not None
     rows = 2 if with_option else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)

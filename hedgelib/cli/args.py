@@ -192,20 +192,22 @@ def build_parser(prog: str = "hedgelab") -> argparse.ArgumentParser:
                                      "downloads it (redirect it into a file and edit it).")
     ex.add_argument("--page", default="hedge_lab", metavar="NAME",
                     help=f"One of {', '.join(PAGES)} (default hedge_lab).")
-    run = subs.add_parser(
-        "run", help="Run one scenario; write summary.json and pnl.parquet.",
-        description="Simulate and hedge the scenario's book on many paths; write DIR/summary.json "
-                    "(the statistics, inputs, seed, versions and wall time) and DIR/pnl.parquet "
-                    "(one row per path: P&L, costs, trades, attribution and explain terms).")
-    _add_run_options(run, "<scenario>_run")
-    sweep = subs.add_parser(
-        "sweep", help="Run every combination of some inputs; write sweep.parquet.",
-        description="Run the scenario once per combination of the --vary values (all on the "
-                    "same seed) and write one summary row per combination (per set-up for a "
-                    "Rule Comparison) to DIR/sweep.parquet.")
-    _add_run_options(sweep, "<scenario>_sweep")
-    sweep.add_argument("--vary", action="append", required=True, metavar="NAME=V1,V2,...",
-                       help="An input of the scenario file and its values; repeat for a grid.")
+    commands = {
+        "run": ("Run one scenario; write summary.json and pnl.parquet.",
+                "Simulate and hedge the scenario's book on many paths; write DIR/summary.json "
+                "(the statistics, inputs, seed, versions and wall time) and DIR/pnl.parquet "
+                "(one row per path: P&L, costs, trades, attribution and explain terms)."),
+        "sweep": ("Run every combination of some inputs; write sweep.parquet.",
+                  "Run the scenario once per combination of the --vary values (all on the "
+                  "same seed) and write one summary row per combination (per set-up for a "
+                  "Rule Comparison) to DIR/sweep.parquet."),
+    }
+    for name, (summary, description) in commands.items():
+        command = subs.add_parser(name, help=summary, description=description)
+        _add_run_options(command, f"<scenario>_{name}")
+    subs.choices["sweep"].add_argument(
+        "--vary", action="append", required=True, metavar="NAME=V1,V2,...",
+        help="An input of the scenario file and its values; repeat for a grid.")
     return parser
 
 

@@ -77,6 +77,21 @@ def _insure(spec: Any, spot: FloatArray, run: Run, floor: FloatArray, vol: float
     premium = 0.0
     price = pdelta = None
     tol = BREACH_TOL * capital
+
+    def _record(i: int) -> None:
+        # Value and exposure at grid time i, and the running lows of value/peak and cushion.
+        value_out[i] = v
+        if units is not None:
+            np.multiply(units, pdelta, out=tmp)
+            np.multiply(tmp, s, out=tmp)
+            np.add(held, tmp, out=expo_out[i])
+        else:
+            expo_out[i] = held
+        np.divide(v, peak, out=tmp)
+        np.minimum(low_ratio, tmp, out=low_ratio)
+        np.subtract(v, floors[i], out=tmp)
+        np.minimum(low_cushion, tmp, out=low_cushion)
+
     for i in range(n + 1):
         t = t_list[i]
         s = spot[i]
@@ -164,28 +179,10 @@ def _insure(spec: Any, spot: FloatArray, run: Run, floor: FloatArray, vol: float
                     v -= c
             x += dq
             np.multiply(x, s, out=held)
-        value_out[i] = v
-        if units is not None:
-            np.multiply(units, pdelta, out=tmp)
-            tmp *= s
-            np.add(held, tmp, out=expo_out[i])
-        else:
-            expo_out[i] = held
-        np.divide(v, peak, out=tmp)
-        np.minimum(low_ratio, tmp, out=low_ratio)
-        np.subtract(v, floors[i], out=tmp)
-        np.minimum(low_cushion, tmp, out=low_cushion)
+        _record(i)
     n_trades += trades8
     np.maximum(peak, v, out=peak)
-    value_out[n] = v
-    if units is not None:
-        expo_out[n] = held + units * pdelta * s
-    else:
-        expo_out[n] = held
-    np.divide(v, peak, out=tmp)
-    np.minimum(low_ratio, tmp, out=low_ratio)
-    np.subtract(v, floors[n], out=tmp)
-    np.minimum(low_cushion, tmp, out=low_cushion)
+    _record(n)
     total = np.zeros(m)
     for c in cost_acc.values():
         total += c
