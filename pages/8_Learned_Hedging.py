@@ -256,7 +256,7 @@ def _results(run, settings: dict, name: str) -> None:
         view = st.radio("Heatmap", ["Learned hedge", "Learned minus delta"], horizontal=True, key=PREFIX + "view")
         diff = view != "Learned hedge"
         z = run.heat_policy - run.heat_delta if diff else run.heat_policy
-        st.plotly_chart(policy_heatmap_figure(np.linspace(0.8, 1.2, z.shape[1]), run.heat_days, z,
+        st.plotly_chart(policy_heatmap_figure(run.heat_moneyness, run.heat_days, z,
                                               diverging=diff, title=f"{view} (starting from the delta)"),
                         width="stretch")
     with c_band:

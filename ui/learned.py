@@ -210,6 +210,7 @@ class LearnedRun:
     learned_curves: dict[str, np.ndarray]
     delta_curves: dict[str, np.ndarray]
     heat_days: np.ndarray
+    heat_moneyness: np.ndarray
     heat_policy: np.ndarray
     heat_delta: np.ndarray
     band_days: float
@@ -328,7 +329,7 @@ def _shape(hedge: DeepHedge, cmp: Any, mv_note: str, costs: TransactionCosts, se
     return LearnedRun(
         hedge=hedge, table=cmp.table(), pnl=cmp.pnl, labels=cmp.labels, mv_note=mv_note,
         moneyness=moneyness, times_days=times, learned_curves=learned, delta_curves=delta,
-        heat_days=heat_days, heat_policy=heat_policy, heat_delta=heat_delta, band_days=band_days,
+        heat_days=heat_days, heat_moneyness=heat_m, heat_policy=heat_policy, heat_delta=heat_delta, band_days=band_days,
         band=band, ww_band=ww, horizon=horizon,
     )
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,12 +77,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on 127.0.0.1 at a free port; yield its URL."""
+@contextmanager
+def _streamlit(folder: Path, **env: str) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on 127.0.0.1 at a free port, its log in ``folder`` and
+    ``env`` added to its environment; yield its URL, stop it after."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    log = folder / "server.log"
+    env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [
@@ -117,6 +119,20 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served on 127.0.0.1 for the whole session; its URL."""
+    with _streamlit(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def start_app():
+    """``with start_app(folder, NAME=value, ...) as url``: another server of the app, with
+    its own environment (e.g. its own data folder)."""
+    return _streamlit
 
 
 @pytest.fixture

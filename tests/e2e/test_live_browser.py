@@ -9,64 +9,22 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]
 MAIN = "[data-testid='stMain']"
 N_CHARTS = 3  # price and P&L, hedge against target, greeks
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` with its own empty position store."""
-    port = _free_port()
+def live_url(tmp_path_factory: pytest.TempPathFactory, start_app) -> Iterator[str]:
+    """The app with its own empty position store."""
     folder = tmp_path_factory.mktemp("live_server")
-    log = folder / "server.log"
-    env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT),
-           "HEDGELIB_DATA_DIR": str(folder / "data")}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--server.runOnSave", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.3)
+    with start_app(folder, HEDGELIB_DATA_DIR=str(folder / "data")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _charts(page: Page):
