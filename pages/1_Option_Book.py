@@ -81,6 +81,41 @@ def _change_day_unit() -> None:
     _reset_table(get_book())
 
 
+def _implied_vol_calculator() -> None:
+    """The calculator needs no book: drawn on every run, even when the book is empty, so that
+    Streamlit never drops its inputs (a dropped number input comes back at its minimum)."""
+    st.subheader("Implied volatility calculator")
+    st.caption("Price in, volatility out: the Black-Scholes volatility that reproduces an option "
+               "price at the market inputs above (spot, rate, dividend yield).")
+    if "ob_iv_price" not in ss:
+        ss["ob_iv_strike"] = spot
+        ss["ob_iv_days"] = ss["ob_preset_days"]
+        ss["ob_iv_price"] = round(
+            bs_price(spot, spot, days_to_years(ss["ob_iv_days"], unit), volatility, rate, dividend_yield), 4
+        )
+    c1, c2, c3, c4, c5 = st.columns(5)
+    iv_kind = c1.selectbox("Kind", ["call", "put"], key="ob_iv_kind")
+    iv_strike = c2.number_input("Strike (currency)", min_value=0.01, step=1.0, key="ob_iv_strike")
+    iv_days = c3.number_input(f"Expiry ({unit})", min_value=0.01, step=1.0, key="ob_iv_days")
+    iv_price = c4.number_input("Option price (currency)", min_value=0.0, step=0.1, format="%.4f",
+                               key="ob_iv_price")
+    ss[SHADOW].update({key: ss[key] for key in ("ob_iv_kind", "ob_iv_strike", "ob_iv_days", "ob_iv_price")})
+    try:
+        iv_time = days_to_years(iv_days, unit)
+        iv = implied_vol(iv_price, spot, iv_strike, iv_time, rate, dividend_yield, kind=iv_kind)
+        if np.isnan(iv):
+            low, high = no_arbitrage_bounds(spot, iv_strike, iv_time, rate, dividend_yield, kind=iv_kind)
+            st.error(
+                f"No volatility gives a {iv_kind} price of {iv_price:,.4f}: Black-Scholes prices of this "
+                f"option lie strictly between {float(low):,.4f} and {float(high):,.4f} (the no-arbitrage "
+                "bounds). Enter a price inside them."
+            )
+        else:
+            c5.metric("Implied volatility", f"{to_percent(iv):.2f}%")
+    except HedgeLibError as exc:
+        st.error(f"Implied volatility: {exc}")
+
+
 # ---- state: restore what Streamlit dropped while the user was on another page -------------
 market = get_market()
 if SHADOW not in ss:
@@ -180,6 +215,7 @@ with stop_on_error("Book: "):
     book = book_from_table(edited, float(ss["ob_stock"]), unit)
 if book.is_empty:
     st.error("The book is empty: add an option leg or a stock position, or pick a preset.")
+    _implied_vol_calculator()
     st.stop()
 set_book(book)
 
@@ -284,37 +320,7 @@ c_time.plotly_chart(
 st.caption("Red is a loss, blue a gain, white flat; the cross marks today's inputs. Premium "
            "financing is not included: these are mark-to-market moves.")
 
-# ---- implied volatility ------------------------------------------------------------------
-st.subheader("Implied volatility calculator")
-st.caption("Price in, volatility out: the Black-Scholes volatility that reproduces an option "
-           "price at the market inputs above (spot, rate, dividend yield).")
-if "ob_iv_price" not in ss:
-    ss["ob_iv_strike"] = spot
-    ss["ob_iv_days"] = ss["ob_preset_days"]
-    ss["ob_iv_price"] = round(
-        bs_price(spot, spot, days_to_years(ss["ob_iv_days"], unit), volatility, rate, dividend_yield), 4
-    )
-c1, c2, c3, c4, c5 = st.columns(5)
-iv_kind = c1.selectbox("Kind", ["call", "put"], key="ob_iv_kind")
-iv_strike = c2.number_input("Strike (currency)", min_value=0.01, step=1.0, key="ob_iv_strike")
-iv_days = c3.number_input(f"Expiry ({unit})", min_value=0.01, step=1.0, key="ob_iv_days")
-iv_price = c4.number_input("Option price (currency)", min_value=0.0, step=0.1, format="%.4f",
-                           key="ob_iv_price")
-ss[SHADOW].update({key: ss[key] for key in ("ob_iv_kind", "ob_iv_strike", "ob_iv_days", "ob_iv_price")})
-try:
-    iv_time = days_to_years(iv_days, unit)
-    iv = implied_vol(iv_price, spot, iv_strike, iv_time, rate, dividend_yield, kind=iv_kind)
-    if np.isnan(iv):
-        low, high = no_arbitrage_bounds(spot, iv_strike, iv_time, rate, dividend_yield, kind=iv_kind)
-        st.error(
-            f"No volatility gives a {iv_kind} price of {iv_price:,.4f}: Black-Scholes prices of this "
-            f"option lie strictly between {float(low):,.4f} and {float(high):,.4f} (the no-arbitrage "
-            "bounds). Enter a price inside them."
-        )
-    else:
-        c5.metric("Implied volatility", f"{to_percent(iv):.2f}%")
-except HedgeLibError as exc:
-    st.error(f"Implied volatility: {exc}")
+_implied_vol_calculator()
 
 # ---- explanation ---------------------------------------------------------------------------
 with st.expander("What am I looking at"):

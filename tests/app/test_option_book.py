@@ -125,6 +125,18 @@ def test_empty_book_shows_an_error(ob_page):
     assert _number(_metrics(ob_page)["Delta (shares)"]) == pytest.approx(2.0)
 
 
+def test_implied_vol_calculator_stays_while_the_book_is_empty(ob_page):
+    ob_page.number_input(key="ob_iv_strike").set_value(105.0).run()
+    ob_page.selectbox(key="ob_preset").select("(empty book)").run()
+    # Still drawn (a number input that is not drawn loses its value in the browser).
+    assert ob_page.number_input(key="ob_iv_strike").value == pytest.approx(105.0)
+    assert ob_page.number_input(key="ob_iv_days").value == pytest.approx(63.0)
+    assert "Implied volatility" in _metrics(ob_page)
+    ob_page.selectbox(key="ob_preset").select("straddle").run()
+    assert not ob_page.exception and not ob_page.error
+    assert ob_page.number_input(key="ob_iv_strike").value == pytest.approx(105.0)
+
+
 def test_implied_vol_calculator_recovers_the_input_volatility(ob_page):
     # A 105 put, 42 trading days, priced at 31.7% vol with the page's market (100, 3%, 0%).
     price = bs_price(100.0, 105.0, 42 / 252, 0.317, 0.03, 0.0, kind="put")
