@@ -20,7 +20,7 @@ def samples():
     return rng.normal(0.0, 0.4, 5000), rng.normal(0.0, 6.0, 5000)
 
 
-def test_histogram_overlays_two_samples_on_shared_bins(samples):
+def test_histogram_overlays_two_samples(samples):
     hedged, unhedged = samples
     fig = pnl_histogram_figure(hedged, unhedged, bins=50, markers={"VaR 99%": -1.0})
     assert [t.type for t in fig.data] == ["bar", "bar"]
@@ -28,13 +28,15 @@ def test_histogram_overlays_two_samples_on_shared_bins(samples):
     assert fig.layout.barmode == "overlay"
     assert fig.layout.title.text == "P&L per path at the horizon"
     assert fig.layout.xaxis.title.text == "P&L (currency)"
-    assert fig.layout.yaxis.title.text == "Share of paths (%)"
+    assert fig.layout.yaxis.title.text == "Share of paths in each bin (%)"
     a, b = fig.data
-    assert np.array_equal(a.x, b.x) and len(a.x) == 50
-    # Bins span both samples: every path counted, the shares of each sample sum to 100%.
-    assert sum(a.y) == pytest.approx(100.0) and sum(b.y) == pytest.approx(100.0)
-    assert a.x[0] - a.width / 2 == pytest.approx(min(hedged.min(), unhedged.min()))
-    assert max(a.y) > 3 * max(b.y)  # the hedged P&L is far more concentrated
+    # Bins sized on each sample's own spread; every path in the view is counted once.
+    lo, hi = fig.layout.xaxis.range
+    for bars, sample in ((a, hedged), (b, unhedged)):
+        inside = (sample >= lo) & (sample <= hi)
+        assert sum(bars.y) == pytest.approx(100.0 * inside.mean())
+        assert bars.x[0] - bars.width / 2 == pytest.approx(sample[inside].min())
+    assert a.width == pytest.approx(b.width * 0.4 / 6.0, rel=0.15)
     assert fig.layout.annotations[0].text == "VaR 99%"
 
 
@@ -128,3 +130,55 @@ def test_sample_paths_stack_spot_positions_and_pnl():
         sample_paths_figure(t, spot, stock[:, :1], pnl)
     with pytest.raises(HedgeLibError, match="labels"):
         sample_paths_figure(t, spot, stock, pnl, labels=["only one"])
+
+
+def _heavy_tailed(seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    # A short straddle's unhedged P&L: a wide body and a few crash paths far out.
+    rng = np.random.default_rng(seed)
+    unhedged = np.concatenate([rng.normal(0.0, 6.0, 4990), np.linspace(-200.0, -120.0, 10)])
+    return rng.normal(0.0, 0.4, 5000), unhedged
+
+
+def test_histogram_opens_with_both_distributions_readable():
+    hedged, unhedged = _heavy_tailed()
+    fig = pnl_histogram_figure(hedged, unhedged, bins=50)
+    a, b = fig.data
+    # Each sample is binned at its own scale: the hedged bars are narrow, not one spike...
+    assert a.width < b.width / 5
+    # ...so neither histogram flattens the other on the shared percent axis.
+    assert max(b.y) > max(a.y) / 4 and max(a.y) > max(b.y) / 4
+    # The view comes from robust quantiles: the ten crash paths do not squash the body.
+    lo, hi = fig.layout.xaxis.range
+    assert -100.0 < lo < np.quantile(unhedged, 0.005) and np.quantile(unhedged, 0.995) < hi < 100.0
+    inside = (unhedged >= lo) & (unhedged <= hi)
+    assert sum(b.y) == pytest.approx(100.0 * inside.mean())
+    assert sum(a.y) == pytest.approx(100.0)
+
+
+def test_histogram_says_in_the_figure_when_tails_are_outside_the_view():
+    hedged, unhedged = _heavy_tailed()
+    fig = pnl_histogram_figure(hedged, unhedged, bins=50)
+    notes = [n.text for n in fig.layout.annotations if "outside" in n.text]
+    assert len(notes) == 1
+    lo, hi = fig.layout.xaxis.range
+    outside = np.mean((unhedged < lo) | (unhedged > hi))
+    assert outside >= 0.002  # at least the ten crash paths
+    assert f"{100 * outside:.1f}% of unhedged" in notes[0]
+    # Nothing trimmed: no note.
+    rng = np.random.default_rng(2)
+    calm = pnl_histogram_figure(rng.uniform(-1, 1, 500), rng.uniform(-5, 5, 500))
+    assert not [n for n in calm.layout.annotations if "outside" in n.text]
+
+
+def test_histogram_marker_labels_sit_inside_the_plot_below_the_legend(samples):
+    hedged, unhedged = samples
+    fig = pnl_histogram_figure(hedged, unhedged, markers={"VaR 99%": -1.0, "mean": -0.9})
+    legend = fig.layout.legend
+    assert legend.yanchor == "bottom" and legend.y >= 1.0  # the legend lives above the plot
+    labels = [n for n in fig.layout.annotations if n.text in ("VaR 99%", "mean")]
+    assert len(labels) == 2
+    for n in labels:
+        # Hung from the top edge of the plot area downwards: never in the legend's band.
+        assert n.yref == "y domain" and n.y <= 1.0 and n.yanchor == "top"
+    # Two close lines: their labels are on different rows.
+    assert abs(labels[0].yshift - labels[1].yshift) >= 1.2 * labels[0].font.size

@@ -15,7 +15,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import LEGEND_ABOVE, finish, finite_values, shared_edges, vector
+from hedgelib.charts._common import (
+    HEDGED_COLOUR,
+    LEGEND_ABOVE,
+    UNHEDGED_COLOUR,
+    finish,
+    finite_values,
+    hedge_colour,
+    label_vlines,
+    shared_edges,
+    vector,
+)
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -25,19 +35,47 @@ __all__ = [
     "sample_paths_figure",
 ]
 
-# Plotly's default qualitative colours, fixed so that hedged and unhedged keep their colours
-# in light and dark themes (both read on white and on Streamlit's dark background).
-_HEDGED = "#1f77b4"
-_UNHEDGED = "#ff7f0e"
+# The quantiles that bound the default view: wide enough for VaR 99%, narrow enough that a
+# few crash paths do not squash the body of the distribution into one bar.
+_VIEW_QUANTILES = (0.005, 0.995)
+
+
+def _robust_view(samples: list[FloatArray]) -> tuple[float, float]:
+    spans = [np.quantile(s[np.isfinite(s)], _VIEW_QUANTILES) for s in samples if np.isfinite(s).any()]
+    if not spans:
+        raise HedgeLibError("the P&L samples hold no finite value to plot")
+    lo, hi = min(float(a) for a, _ in spans), max(float(b) for _, b in spans)
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(lo), 1.0) * 1e-3
+    return lo - pad, hi + pad
+
+
+def _own_edges(sample: FloatArray, n_bins: int, view: tuple[float, float]) -> FloatArray:
+    # Bins as wide as the sample's own robust spread over n_bins, covering all its values in
+    # the view: a tight hedged P&L gets fine bins instead of one spike.
+    finite = sample[np.isfinite(sample)]
+    inside = finite[(finite >= view[0]) & (finite <= view[1])]
+    if inside.size == 0:
+        return np.linspace(view[0], view[1], n_bins + 1)
+    q_lo, q_hi = np.quantile(finite, _VIEW_QUANTILES)
+    lo, hi = float(inside.min()), float(inside.max())
+    width = float(q_hi - q_lo if q_hi > q_lo else hi - lo) / n_bins
+    if width <= 0:
+        pad = max(abs(lo), 1.0) * 1e-3
+        return np.array([lo - pad, hi + pad])
+    count = int(np.ceil((hi - lo) / width))
+    if count > 4 * n_bins:
+        # Far outliers inside the view would ask for very many bins: widen them instead.
+        return np.linspace(lo, hi, 4 * n_bins + 1)
+    return lo + width * np.arange(max(count, 1) + 1)
 
 
 def pnl_histogram_figure(
     hedged: ArrayLike, unhedged: ArrayLike | None = None, *, bins: int = 80,
     x_range: tuple[float, float] | None = None, markers: Mapping[str, float] | None = None,
     names: tuple[str, str] = ("Hedged", "Unhedged"), title: str = "P&L per path at the horizon",
-    x_title: str = "P&L (currency)", y_title: str = "Share of paths (%)",
+    x_title: str = "P&L (currency)", y_title: str = "Share of paths in each bin (%)",
 ) -> go.Figure:
-    """Overlaid histograms of the hedged and unhedged P&L, on shared bins.
+    """Overlaid histograms of the hedged and unhedged P&L, each readable at its own scale.
 
     Parameters
     ----------
@@ -46,15 +84,18 @@ def pnl_histogram_figure(
     unhedged : array_like, shape (n_paths,), optional
         P&L of the book alone on the same paths.
     bins : int, default 80
-        Number of equal bins spanning ``x_range`` (both samples share them, so bar heights
-        compare directly).
+        Number of bins across each sample's robust spread (its 0.5% to 99.5% quantiles), so
+        a tight hedged P&L gets fine bins and a wide unhedged one coarse bins; with
+        ``x_range``, the number of equal bins both samples share over that range.
     x_range : (float, float), optional
-        Range binned and shown; default the range of all the values. Values outside are
-        left out of the bars (a zoom), so the shares then sum to less than 100%.
+        Range binned and shown, on shared bins (a zoom). By default the view spans the 0.5%
+        to 99.5% quantiles of both samples; paths outside it are left out of the bars, and a
+        note under the plot says how many.
     markers : mapping of str to float, optional
-        Vertical reference lines, label to P&L (e.g. ``{"mean": -0.02, "VaR 99%": -1.3}``).
+        Vertical reference lines, label to P&L (e.g. ``{"mean": -0.02, "VaR 99%": -1.3}``),
+        labelled inside the top of the plot, in rows where labels would overlap.
     names : (str, str)
-        Legend names of the two samples.
+        Legend names of the two samples; a name with "unhedged" gets the unhedged colour.
     title, x_title, y_title : str
         Figure and axis titles (with units).
 
@@ -69,7 +110,9 @@ def pnl_histogram_figure(
     Counts are binned in numpy and drawn as bars, so the figure's size does not grow with
     the number of paths. A perfect hedge of a book sold at its fair value concentrates
     the P&L at zero; its spread, the *hedge error*, shrinks like :math:`1/\\sqrt{N}` with
-    the number of rebalances :math:`N` (Derman and Kamal 1999, *Risk* 12(1)).
+    the number of rebalances :math:`N` (Derman and Kamal 1999, *Risk* 12(1)). Bins of
+    different widths make heights a share per bin, not a density: the width of each
+    histogram, not its height, shows how much risk the hedge removed.
 
     Examples
     --------
@@ -83,29 +126,50 @@ def pnl_histogram_figure(
     samples = [vector(hedged, "hedged")]
     if unhedged is not None:
         samples.append(vector(unhedged, "unhedged"))
-    edges = shared_edges(samples, n_bins, x_range)
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    width = float(edges[1] - edges[0])
+    if x_range is not None:
+        edges = shared_edges(samples, n_bins, x_range)
+        view = (float(edges[0]), float(edges[-1]))
+        per_sample = [edges] * len(samples)
+    else:
+        view = _robust_view(samples)
+        per_sample = [_own_edges(s, n_bins, view) for s in samples]
     fig = go.Figure()
-    for sample, name, colour in zip(samples, names, (_HEDGED, _UNHEDGED), strict=False):
-        counts, _ = np.histogram(sample[np.isfinite(sample)], bins=edges)
+    outside = []
+    defaults = (HEDGED_COLOUR, UNHEDGED_COLOUR)
+    for i, (sample, name, edges) in enumerate(zip(samples, names, per_sample, strict=False)):
+        finite = sample[np.isfinite(sample)]
+        shown = (finite >= view[0]) & (finite <= view[1])
+        counts, _ = np.histogram(finite[shown], bins=edges)
         share = 100.0 * counts / max(sample.size, 1)
+        colour = hedge_colour(name) or defaults[i]
         fig.add_trace(
             go.Bar(
-                x=centres, y=share, width=width, name=name, opacity=0.6,
-                marker={"color": colour, "line": {"width": 0}},
-                hovertemplate="P&L %{x:.3g}<br>%{y:.2f}% of paths<extra>" + name + "</extra>",
+                x=0.5 * (edges[:-1] + edges[1:]), y=share, width=float(edges[1] - edges[0]),
+                name=name, opacity=0.6, marker={"color": colour, "line": {"width": 0}},
+                customdata=np.column_stack([edges[:-1], edges[1:]]),
+                hovertemplate="P&L %{customdata[0]:.3g} to %{customdata[1]:.3g}<br>"
+                              "%{y:.2f}% of paths<extra>" + name + "</extra>",
             )
         )
-    for label, value in (markers or {}).items():
-        if np.isfinite(value):
-            fig.add_vline(
-                x=float(value), line={"width": 1, "dash": "dot", "color": "gray"},
-                annotation_text=label, annotation_position="top",
-            )
+        left_out = 1.0 - shown.mean() if finite.size else 0.0
+        if x_range is None and left_out > 0:
+            outside.append(f"{100 * left_out:.1f}% of {name.lower()} paths")
+    lines = [(float(v), str(k), None) for k, v in (markers or {}).items() if np.isfinite(v)]
+    for x, _, _ in lines:
+        fig.add_vline(x=x, line={"width": 1, "dash": "dot", "color": "gray"})
+    label_vlines(fig, lines, view)
+    margin = {"t": 90}
+    if outside:
+        fig.add_annotation(
+            text=f"View trimmed to the 0.5%-99.5% quantiles: {' and '.join(outside)} lie outside "
+                 "(zoom out or set a range to see them).",
+            xref="paper", x=0.0, xanchor="left", yref="paper", y=0.0, yanchor="top", yshift=-58,
+            showarrow=False, font={"size": 11, "color": "gray"},
+        )
+        margin["b"] = 100
     return finish(
         fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=LEGEND_ABOVE,
-        margin={"t": 90},
+        margin=margin, x={"range": list(view)},
     )
 
 
