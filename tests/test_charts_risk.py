@@ -83,3 +83,46 @@ def test_scenario_histogram_lines_at_minus_var_and_es():
         scenario_histogram_figure({"Book": book}, var={"Other": 1.0})
     with pytest.raises(HedgeLibError, match="one or two"):
         scenario_histogram_figure({})
+
+
+def _rows_apart(annotations) -> None:
+    for i, a in enumerate(annotations):
+        assert a.textangle in (None, 0)  # horizontal: rows separate them
+        for b in annotations[i + 1:]:
+            assert a.yref == b.yref and a.y == b.y
+            assert abs(a.yshift - b.yshift) >= 1.2 * max(a.font.size, b.font.size)
+
+
+def test_scenario_histogram_close_var_and_es_labels_do_not_overprint():
+    rng = np.random.default_rng(3)
+    book, hedged = rng.normal(0, 2, 400), rng.normal(0, 2.1, 400)
+    fig = scenario_histogram_figure({"Book": book, "Hedged": hedged},
+                                    var={"Book": 4.5, "Hedged": 4.4}, es={"Book": 4.6, "Hedged": 4.55},
+                                    level_label="99%")
+    labels = list(fig.layout.annotations)
+    assert len(labels) == 4
+    _rows_apart(labels)
+    # Labels stay inside the plot area, clear of the legend above it.
+    assert all(a.yanchor == "top" and a.y <= 1.0 for a in labels)
+
+
+def test_scenario_histogram_far_apart_labels_share_the_top_row():
+    rng = np.random.default_rng(4)
+    # A hedged book that keeps most of its premium: its VaR line is far right of the book's.
+    fig = scenario_histogram_figure({"Book": rng.normal(0, 4, 400), "Hedged": rng.normal(5, 0.3, 400)},
+                                    var={"Book": 9.0, "Hedged": -4.5})
+    assert {a.yshift for a in fig.layout.annotations} == {-2}
+
+
+def test_stress_heatmap_cell_text_is_readable_and_formatted():
+    spot, vol = np.linspace(-20, 20, 9), np.linspace(-10, 10, 5)
+    z = np.outer(spot, np.ones(5)) * 1.234  # P&L up to about 25
+    fig = stress_heatmaps_figure(spot, vol, {"Book": z, "Hedged": z / 10})
+    for trace in fig.data:
+        assert trace.textfont.size >= 12
+        assert trace.texttemplate == "%{z:,.1f}"  # three significant digits of the largest cell
+    big = stress_heatmaps_figure(np.linspace(-1, 1, 41), np.linspace(-1, 1, 41),
+                                 {"Book": 1000.0 * np.ones((41, 41)), "Hedged": np.zeros((41, 41))})
+    size = big.data[0].textfont.size
+    assert 7 <= size < 12  # smaller only for a very large grid
+    assert big.data[0].texttemplate == "%{z:,.0f}"

@@ -16,7 +16,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import LEGEND_ABOVE, PNL_COLORSCALE, finish, vector
+from hedgelib.charts._common import (
+    HEDGED_COLOUR,
+    LEGEND_ABOVE,
+    PNL_COLORSCALE,
+    UNHEDGED_COLOUR,
+    finish,
+    hedge_colour,
+    label_vlines,
+    vector,
+)
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -26,9 +35,21 @@ __all__ = [
     "stress_heatmaps_figure",
 ]
 
-# The same two colours as the hedging figures: book (unhedged) orange, hedged blue.
-_HEDGED = "#1f77b4"
-_BOOK = "#ff7f0e"
+# Cell text: readable at this size up to this many cells across all panels (or down), smaller
+# beyond, for a full-width chart.
+_CELL_FONT = 12
+_CELLS_AT_FULL_SIZE = 22
+
+
+def _cell_format(largest: float) -> str:
+    # Three significant digits of the largest cell, and never fewer than whole units.
+    decimals = int(np.clip(2 - np.floor(np.log10(largest)), 0, 4)) if largest > 0 else 2
+    return f"%{{z:,.{decimals}f}}"
+
+
+def _cell_font(n_across: int, n_down: int) -> int:
+    crowd = max(n_across / _CELLS_AT_FULL_SIZE, n_down / _CELLS_AT_FULL_SIZE, 1.0)
+    return max(7, int(round(_CELL_FONT / crowd)))
 
 
 def risk_bars_figure(
@@ -63,7 +84,7 @@ def risk_bars_figure(
         raise HedgeLibError(f"measures must be a non-empty mapping of positions, got {measures!r}")
     names = None
     fig = go.Figure()
-    palette = (_BOOK, _HEDGED)
+    palette = (UNHEDGED_COLOUR, HEDGED_COLOUR)
     for i, (position, values) in enumerate(measures.items()):
         if not isinstance(values, Mapping) or not values:
             raise HedgeLibError(f"measures[{position!r}] must be a non-empty mapping, got {values!r}")
@@ -76,7 +97,7 @@ def risk_bars_figure(
         y = vector([values[n] for n in names], f"measures[{position!r}]")
         fig.add_trace(
             go.Bar(
-                x=names, y=y, name=str(position), marker={"color": palette[i % 2]},
+                x=names, y=y, name=str(position), marker={"color": hedge_colour(position) or palette[i % 2]},
                 text=[f"{v:,.3g}" for v in y], textposition="outside",
                 hovertemplate="%{x}: %{y:,.4f}<extra>" + str(position) + "</extra>",
             )
@@ -140,6 +161,8 @@ def stress_heatmaps_figure(
         grids[str(name)] = z
     finite = [np.abs(z[np.isfinite(z)]) for z in grids.values()]
     m = max((float(a.max()) for a in finite if a.size), default=0.0)
+    template = _cell_format(m)
+    font = _cell_font(xs.size * len(grids), ys.size)
     m = m if m > 0 else 1.0
     fig = make_subplots(rows=1, cols=len(grids), subplot_titles=list(grids),
                         shared_yaxes=True, horizontal_spacing=0.06)
@@ -147,7 +170,7 @@ def stress_heatmaps_figure(
         fig.add_trace(
             go.Heatmap(
                 x=xs, y=ys, z=z.T, coloraxis="coloraxis", name=name,
-                text=[[f"{v:,.2f}" for v in row] for row in z.T], texttemplate="%{text}",
+                texttemplate=template, textfont={"size": font},
                 hovertemplate=(
                     f"<b>{name}</b><br>{x_title}: %{{x:.4g}}<br>{y_title}: %{{y:.4g}}<br>"
                     f"{colorbar_title}: %{{z:,.4f}}<extra></extra>"
@@ -204,7 +227,7 @@ def revaluation_figure(
                 f"lines[{name!r}] must have the same length as spot_shocks ({xs.size}), got {y.size}"
             )
         label = str(name)
-        colour = _HEDGED if "hedged" in label.lower() else _BOOK
+        colour = HEDGED_COLOUR if hedge_colour(label) == HEDGED_COLOUR else UNHEDGED_COLOUR
         fig.add_trace(
             go.Scatter(
                 x=xs, y=y, mode="lines+markers", name=label,
@@ -270,7 +293,7 @@ def scenario_histogram_figure(
     colours = {}
     fig = go.Figure()
     for i, (name, a) in enumerate(arrays.items()):
-        colour = _HEDGED if "hedged" in name.lower() else (_BOOK if i == 0 else _HEDGED)
+        colour = hedge_colour(name) or (UNHEDGED_COLOUR if i == 0 else HEDGED_COLOUR)
         colours[name] = colour
         counts, _ = np.histogram(a[np.isfinite(a)], bins=edges)
         fig.add_trace(
@@ -282,16 +305,16 @@ def scenario_histogram_figure(
         )
     suffix = f" {level_label}" if level_label else ""
     positions: Sequence[tuple[str, Mapping[str, float] | None, str]] = (("VaR", var, "dash"), ("ES", es, "dot"))
+    labels = []
     for label, values, dash in positions:
         for name, value in (values or {}).items():
             if str(name) not in arrays:
                 raise HedgeLibError(f"{label} given for {name!r}, which is not in samples")
             if np.isfinite(value):
-                fig.add_vline(
-                    x=-float(value), line={"width": 2, "dash": dash, "color": colours[str(name)]},
-                    annotation_text=f"{label}{suffix} {name.lower()}", annotation_position="top left",
-                    annotation_textangle=-90,
-                )
+                fig.add_vline(x=-float(value), line={"width": 2, "dash": dash, "color": colours[str(name)]})
+                labels.append((-float(value), f"{label}{suffix} {name.lower()}", colours[str(name)]))
+    # VaR and ES often sit close together: labels in rows inside the plot, not over each other.
+    label_vlines(fig, labels, (lo, hi))
     return finish(
         fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=LEGEND_ABOVE,
         margin={"t": 90},
