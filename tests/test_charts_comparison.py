@@ -176,3 +176,56 @@ def test_builders_take_the_library_frames():
     fig = cost_risk_frontier_figure(fr["pnl_std"], fr["mean_cost"], list(fr["label"]),
                                     list(fr["family"]), efficient=fr["efficient"])
     assert sum(len(t.x) for t in fig.data if t.mode == "lines+markers") == 4
+
+
+def _full_numbers(axis) -> list[float]:
+    assert axis.type == "log" and axis.tickmode == "array"
+    values = [float(v) for v in axis.tickvals]
+    assert len(axis.ticktext) == len(values)
+    for v, text in zip(values, axis.ticktext, strict=True):
+        assert float(text.replace(",", "")) == pytest.approx(v)  # "20", not a bare "2"
+    return values
+
+
+def test_sweep_log_axes_print_every_tick_as_a_full_number():
+    n = np.array([1, 2, 5, 10, 21, 63, 252])
+    std = 2.0 / np.sqrt(n)
+    cost = 0.01 * np.sqrt(n)
+    fig = frequency_sweep_figure(n, std, cost, expected_cost=cost * 1.1)
+    for axis, data in ((fig.layout.xaxis, n), (fig.layout.xaxis2, n), (fig.layout.yaxis, std),
+                       (fig.layout.yaxis2, cost)):
+        ticks = np.array(_full_numbers(axis))
+        inside = ticks[(ticks >= data.min()) & (ticks <= data.max())]
+        assert inside.size >= 2  # enough labelled ticks across the data
+    assert "20" in fig.layout.xaxis.ticktext and "200" in fig.layout.xaxis.ticktext
+
+
+def test_frontier_labels_of_close_setups_take_different_positions():
+    fig = cost_risk_frontier_figure(
+        [0.4, 0.9], [0.18, 0.11], ["every 1 step", "every 5 steps"], ["every_n_steps"] * 2,
+        setups={"daily": (0.50, 0.150), "daily, 1 bp": (0.505, 0.151), "weekly": (0.9, 0.05)},
+    )
+    (mine,) = [t for t in fig.data if t.name == "Your set-ups"]
+    positions = list(mine.textposition)
+    assert len(positions) == 3
+    assert positions[0] != positions[1]  # the two close diamonds
+
+
+def test_frontier_highlight_note_turns_away_from_a_setup_label():
+    # The user's own Whalley-Wilmott set-up sits right on the highlighted band rule, up and
+    # to the right, where the note would go by default.
+    fig = cost_risk_frontier_figure(
+        [0.4, 0.9, 0.5], [0.18, 0.11, 0.12], ["every 1 step", "every 5 steps", "Whalley-Wilmott 1"],
+        ["every_n_steps", "every_n_steps", "whalley_wilmott"], highlight="Whalley-Wilmott 1",
+        setups={"my band": (0.52, 0.125)},
+    )
+    (note,) = fig.layout.annotations
+    (mine,) = [t for t in fig.data if t.name == "Your set-ups"]
+    # Plotly's ay is in screen pixels, down positive: the note goes below, the label above.
+    assert note.ay > 0
+    assert mine.textposition[0].startswith("top")
+    alone = cost_risk_frontier_figure(
+        [0.4, 0.9, 0.5], [0.18, 0.11, 0.12], ["every 1 step", "every 5 steps", "Whalley-Wilmott 1"],
+        ["every_n_steps", "every_n_steps", "whalley_wilmott"], highlight="Whalley-Wilmott 1",
+    )
+    assert (alone.layout.annotations[0].ax, alone.layout.annotations[0].ay) == (40, -40)

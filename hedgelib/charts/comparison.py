@@ -16,7 +16,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import LEGEND_ABOVE, finish, shared_edges, vector
+from hedgelib.charts._common import (
+    HEDGED_COLOUR,
+    LEGEND_ABOVE,
+    UNHEDGED_COLOUR,
+    finish,
+    hedge_colour,
+    log_ticks,
+    shared_edges,
+    vector,
+)
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -32,6 +41,8 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 _THEORY = "#7f7f7f"
 # Outline of efficient points: dark enough on white and on Streamlit's dark background.
 _OUTLINE = "#9467bd"
+# The user's own set-ups: a colour that no rule family, nor hedged or unhedged, uses.
+_SETUP = "#CC79A7"
 # Marker symbol and legend name of each rule family of cost_risk_frontier.
 _FAMILIES = {
     "every_n_steps": ("circle", "Every N steps", "#1f77b4"),
@@ -47,6 +58,60 @@ def _optional(value: ArrayLike | None, name: str, size: int) -> FloatArray | Non
     if arr.size != size:
         raise HedgeLibError(f"{name} must have {size} values like the others, got {arr.size}")
     return arr
+
+
+# Text labels of the frontier are placed in pixels of a typical plot area (the figure is 600 px
+# high with 210 px of margins; width about that of a wide column), trying positions in turn
+# until the label covers no other label, marker of a set-up, or the highlighted rule's note.
+_PLOT_PX = (560.0, 390.0)
+_TEXT_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+_ARROWS = ((40, -40), (40, 40), (-40, -40), (-40, 40))  # (ax, ay) of the highlight, screen pixels
+_FONT_PX = 12.0
+Box = tuple[float, float, float, float]
+
+
+def _to_px(x: float, y: float, x_max: float, y_max: float) -> tuple[float, float]:
+    return x / x_max * _PLOT_PX[0], y / y_max * _PLOT_PX[1]
+
+
+def _text_box(cx: float, cy: float, text: str, position: str, gap: float = 8.0) -> Box:
+    w, h = 0.6 * _FONT_PX * len(text), 1.3 * _FONT_PX
+    vertical, horizontal = position.split()
+    y0 = {"top": cy + gap, "bottom": cy - gap - h}.get(vertical, cy - h / 2)
+    x0 = {"right": cx + gap, "left": cx - gap - w}.get(horizontal, cx - w / 2)
+    return x0, y0, x0 + w, y0 + h
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_labels(points: FloatArray, names: list[str], x_max: float, y_max: float,
+                  taken: list[Box]) -> list[str]:
+    px = [_to_px(x, y, x_max, y_max) for x, y in points]
+    markers = [(cx - 7, cy - 7, cx + 7, cy + 7) for cx, cy in px]
+    positions = []
+    for i, ((cx, cy), name) in enumerate(zip(px, names, strict=True)):
+        others = taken + [m for j, m in enumerate(markers) if j != i]
+        choice = next((p for p in _TEXT_POSITIONS
+                       if not any(_overlaps(_text_box(cx, cy, name, p), o) for o in others)),
+                      _TEXT_POSITIONS[i % len(_TEXT_POSITIONS)])
+        positions.append(choice)
+        taken = [*taken, _text_box(cx, cy, name, choice)]
+    return positions
+
+
+def _highlight_arrow(point: tuple[float, float], text: str, setups: FloatArray, x_max: float,
+                     y_max: float) -> tuple[tuple[int, int], Box]:
+    cx, cy = _to_px(*point, x_max, y_max)
+    near = [_to_px(x, y, x_max, y_max) for x, y in setups]
+    near_boxes = [(x - 7, y - 7, x + 7, y + 7 + 1.6 * _FONT_PX) for x, y in near]
+    for ax, ay in _ARROWS:
+        box = _text_box(cx + ax, cy - ay, text, "middle center", gap=0.0)
+        if not any(_overlaps(box, b) for b in near_boxes):
+            return (ax, ay), box
+    ax, ay = _ARROWS[0]
+    return (ax, ay), _text_box(cx + ax, cy - ay, text, "middle center", gap=0.0)
 
 
 def pnl_overlay_figure(
@@ -102,8 +167,11 @@ def pnl_overlay_figure(
     # Many overlaid bars blur into one colour: fainter when there are more of them.
     opacity = max(0.3, 0.75 - 0.1 * len(arrays))
     fig = go.Figure()
-    for i, (name, x) in enumerate(zip(names, arrays, strict=True)):
-        colour = PALETTE[i % len(PALETTE)]
+    # The unhedged sample keeps its shared colour; the set-ups take the palette without it.
+    palette = [c for c in PALETTE if c.upper() not in (HEDGED_COLOUR, UNHEDGED_COLOUR)]
+    next_colour = iter(palette * (len(arrays) // len(palette) + 1))
+    for name, x in zip(names, arrays, strict=True):
+        colour = UNHEDGED_COLOUR if hedge_colour(name) == UNHEDGED_COLOUR else next(next_colour)
         finite = x[np.isfinite(x)]
         counts, _ = np.histogram(finite, bins=edges)
         fig.add_trace(
@@ -225,9 +293,11 @@ def frequency_sweep_figure(
     line(exact, "Book-exact (gamma integrated)", "dot", 1)
     measured(cost, cost_se, "Measured cost", PALETTE[3], 2)
     line(leland, "Leland expected cost", "dashdot", 2)
-    fig.update_xaxes(type="log", title_text=x_title)
-    fig.update_yaxes(type="log", title_text=std_title, row=1, col=1)
-    fig.update_yaxes(type="log", title_text=cost_title, row=1, col=2)
+    fig.update_xaxes(type="log", title_text=x_title, **log_ticks(x))
+    fig.update_yaxes(type="log", title_text=std_title, row=1, col=1,
+                     **log_ticks(positive(std), positive(dk), positive(exact)))
+    fig.update_yaxes(type="log", title_text=cost_title, row=1, col=2,
+                     **log_ticks(positive(cost), positive(leland)))
     fig.update_layout(
         title={"text": title}, height=460, margin={"t": 110},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0.0},
@@ -368,23 +438,29 @@ def cost_risk_frontier_figure(
                               "<extra>" + name + "</extra>",
             )
         )
+    pts = np.array([[float(a), float(b)] for a, b in (setups or {}).values()], dtype=float).reshape(-1, 2)
+    # Axes start at zero (rangemode "tozero"), so pixels follow from the largest values.
+    x_max = float(np.nanmax(np.concatenate([std, pts[:, 0], [1e-12]]))) * 1.05
+    y_max = float(np.nanmax(np.concatenate([cost, pts[:, 1], [1e-12]]))) * 1.05
+    taken: list[Box] = []
+    if highlight is not None:
+        i = labels.index(highlight)
+        (ax, ay), box = _highlight_arrow((float(std[i]), float(cost[i])), highlight, pts, x_max, y_max)
+        taken.append(box)
+        fig.add_annotation(
+            x=float(std[i]), y=float(cost[i]), text=highlight, showarrow=True, arrowhead=2,
+            ax=ax, ay=ay, font={"color": _FAMILIES[families[i]][2]},
+        )
     if setups:
         names = [str(s) for s in setups]
-        pts = np.array([[float(a), float(b)] for a, b in setups.values()], dtype=float)
         fig.add_trace(
             go.Scatter(
                 x=pts[:, 0], y=pts[:, 1], mode="markers+text", name="Your set-ups", text=names,
-                textposition="top center",
-                marker={"symbol": "diamond-open", "size": 13, "color": "#ff7f0e",
+                textposition=_place_labels(pts, names, x_max, y_max, taken),
+                marker={"symbol": "diamond-open", "size": 13, "color": _SETUP,
                         "line": {"width": 2}},
                 hovertemplate="%{text}<br>std %{x:.4g}<br>cost %{y:.4g}<extra>set-up</extra>",
             )
-        )
-    if highlight is not None:
-        i = labels.index(highlight)
-        fig.add_annotation(
-            x=float(std[i]), y=float(cost[i]), text=highlight, showarrow=True, arrowhead=2,
-            ax=40, ay=-40, font={"color": _FAMILIES[families[i]][2]},
         )
     # The legend goes below the axes: above, its several rows would run into the title.
     return finish(
