@@ -160,3 +160,45 @@ def test_builders_take_a_real_programme():
     assert fig.data[-1].y[-1] == pytest.approx(rp.pnl)
     fig = price_trades_figure(rp.ledger.index, rp.ledger["spot"], rp.trades["date"], rp.trades["shares"])
     assert len(fig.data[1].x) + len(fig.data[2].x) == int((rp.trades["shares"] != 0).sum())
+
+
+def _long_backtest():
+    # Five years of daily closes hedged weekly, as on the page over 2014-2018.
+    dates = pd.bdate_range("2014-01-01", "2018-12-31")
+    prices = 2000.0 * np.exp(np.cumsum(np.random.default_rng(8).normal(0, 0.01, len(dates))))
+    trade_dates = dates[::5]
+    shares = np.where(np.arange(len(trade_dates)) % 3 == 0, 0.05, -0.02)
+    return dates, prices, trade_dates, shares
+
+
+def test_long_backtest_trades_are_netted_into_fewer_smaller_markers():
+    from hedgelib.charts._common import MAX_MARKERS
+
+    dates, prices, trade_dates, shares = _long_backtest()
+    fig = price_trades_figure(dates, prices, trade_dates, shares)
+    line, buys, sells = fig.data[:3]
+    assert len(trade_dates) > MAX_MARKERS
+    assert 0 < len(buys.x) + len(sells.x) <= MAX_MARKERS
+    # Netting keeps the total traded, signed.
+    assert sum(buys.customdata) + sum(sells.customdata) == pytest.approx(shares.sum())
+    assert buys.marker.size < 8 and "net" in buys.name
+    assert line.line.width < 1.5
+    # A short backtest keeps one marker per trade.
+    short = price_trades_figure(DATES, PRICES, DATES[[1, 3]], [0.5, -0.2])
+    assert short.data[1].name == "Buys" and short.data[1].marker.size == 8
+
+
+def test_long_backtest_lines_drop_markers_and_thin_out():
+    dates, prices, _, _ = _long_backtest()
+    n = len(dates)
+    iv, rv = np.full(n, 18.0), np.full(n, 15.0)
+    long_vol = volatility_comparison_figure(dates, iv, rv, markers=True)
+    assert [t.mode for t in long_vol.data] == ["lines", "lines"]
+    assert all(t.line.width < 2 for t in long_vol.data)
+    short_vol = volatility_comparison_figure(DATES, PRICES / 5, PRICES / 6, markers=True)
+    assert [t.mode for t in short_vol.data] == ["lines+markers", "lines+markers"]
+    attribution = pnl_attribution_figure(dates, {"gamma": np.zeros(n), "theta": np.zeros(n)},
+                                         total=np.zeros(n))
+    assert all(t.line.width < 1.5 for t in attribution.data[:2])
+    assert attribution.data[2].line.width < 3.5
+    assert hedge_position_figure(dates, np.zeros(n)).data[0].line.width < 1.5

@@ -16,7 +16,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hedgelib._typing import ArrayLike
-from hedgelib.charts._common import finish, vector
+from hedgelib.charts._common import (
+    HEDGED_COLOUR,
+    MAX_MARKERS,
+    UNHEDGED_COLOUR,
+    finish,
+    hedge_colour,
+    line_width,
+    vector,
+)
 from hedgelib.conventions import HedgeLibError
 
 __all__ = [
@@ -63,6 +71,26 @@ def _check_length(reference_name: str, n: int, other: np.ndarray, name: str) -> 
         )
 
 
+def _net_by_period(
+    dates: pd.DatetimeIndex, shares: np.ndarray, prices: np.ndarray,
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, str]:
+    # Hundreds of triangles on a five-year axis are one smear: net them by the shortest
+    # calendar period that leaves at most MAX_MARKERS, drawn at the period's last trade.
+    traded = shares != 0
+    if traded.sum() <= MAX_MARKERS:
+        return dates, shares, prices, ""
+    d, q, p = dates[traded], shares[traded], prices[traded]
+    naive = d.tz_localize(None) if d.tz is not None else d
+    options = (("W", "week"), ("M", "month"), ("Q", "quarter"), ("Y", "year"))
+    freq, word = next(((f, w) for f, w in options if naive.to_period(f).nunique() <= MAX_MARKERS),
+                      options[-1])
+    period = naive.to_period(freq)
+    frame = pd.DataFrame({"date": d, "shares": q, "price": p}).groupby(np.asarray(period), sort=True)
+    net = frame.agg(date=("date", "last"), shares=("shares", "sum"), price=("price", "last"))
+    return (pd.DatetimeIndex(net["date"]), net["shares"].to_numpy(), net["price"].to_numpy(),
+            f" (net per {word})")
+
+
 def price_trades_figure(
     dates: ArrayLike, prices: ArrayLike, trade_dates: ArrayLike, trade_shares: ArrayLike, *,
     trade_prices: ArrayLike | None = None, entry_dates: ArrayLike | None = None,
@@ -98,7 +126,10 @@ def price_trades_figure(
     -------
     plotly.graph_objects.Figure
         Traces in order: the price line, "Buys", "Sells" (each present even when empty, so
-        the legend is stable), "Entries" when given, then one line per level.
+        the legend is stable), "Entries" when given, then one line per level. Beyond
+        ``MAX_MARKERS`` trades (a long backtest) the trades are netted per week, month,
+        quarter or year, whichever is shortest with at most that many markers, and the legend
+        says so ("Buys (net per month)").
 
     Notes
     -----
@@ -126,20 +157,21 @@ def price_trades_figure(
         tp = vector(trade_prices, "trade_prices")
         _check_length("trade_dates", len(td), tp, "trade_prices")
 
+    td, q, tp, netted = _net_by_period(td, q, tp)
     fig = go.Figure(
         go.Scatter(
-            x=d, y=p, mode="lines", name=name, line={"width": 1.5},
+            x=d, y=p, mode="lines", name=name, line={"width": line_width(len(d), 1.5)},
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:,.2f}<extra>" + name + "</extra>",
         )
     )
     for label, mask, symbol, color in (
-        ("Buys", q > 0, "triangle-up", BUY_COLOR),
-        ("Sells", q < 0, "triangle-down", SELL_COLOR),
+        ("Buys" + netted, q > 0, "triangle-up", BUY_COLOR),
+        ("Sells" + netted, q < 0, "triangle-down", SELL_COLOR),
     ):
         fig.add_trace(
             go.Scatter(
                 x=td[mask], y=tp[mask], mode="markers", name=label, customdata=q[mask],
-                marker={"symbol": symbol, "color": color, "size": 8},
+                marker={"symbol": symbol, "color": color, "size": 6 if netted else 8},
                 hovertemplate="%{x|%Y-%m-%d}<br>%{customdata:+,.4f} shares at %{y:,.2f}"
                               "<extra>" + label + "</extra>",
             )
@@ -210,7 +242,8 @@ def hedge_position_figure(
     _check_length("dates", len(d), x, "position")
     fig = go.Figure(
         go.Scatter(
-            x=d, y=x, mode="lines", name=name, line={"shape": "hv", "width": 1.5}, fill="tozeroy",
+            x=d, y=x, mode="lines", name=name, line={"shape": "hv", "width": line_width(len(d), 1.5)},
+            fill="tozeroy",
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:+,.4f} shares<extra></extra>",
         )
     )
@@ -276,7 +309,7 @@ def pnl_attribution_figure(
         label, dash = ATTRIBUTION_STYLE.get(key, (key, "solid"))
         fig.add_trace(
             go.Scatter(
-                x=d, y=v, mode="lines", name=label, line={"dash": dash, "width": 1.5},
+                x=d, y=v, mode="lines", name=label, line={"dash": dash, "width": line_width(len(d), 1.5)},
                 hovertemplate="%{y:+,.2f}<extra>" + label + "</extra>",
             )
         )
@@ -285,7 +318,8 @@ def pnl_attribution_figure(
         _check_length("dates", len(d), t, "total")
         fig.add_trace(
             go.Scatter(
-                x=d, y=t, mode="lines", name=total_name, line={"width": 3.5, "color": "rgb(60, 60, 60)"},
+                x=d, y=t, mode="lines", name=total_name,
+                line={"width": line_width(len(d), 3.5), "color": "rgb(60, 60, 60)"},
                 hovertemplate="%{y:+,.2f}<extra>" + total_name + "</extra>",
             )
         )
@@ -314,7 +348,8 @@ def volatility_comparison_figure(
     implied_name, realised_name : str
         Legend names.
     markers : bool, default False
-        Draw a marker at each point (one per trade for a programme).
+        Draw a marker at each point (one per trade for a programme); ignored beyond
+        ``MAX_MARKERS`` points, where markers would hide the lines.
     levels : mapping of str to float, optional
         Horizontal dotted lines, e.g. ``{"Realised over the life": 26.4}``.
     title, x_title, y_title : str
@@ -346,17 +381,18 @@ def volatility_comparison_figure(
     _check_length("dates", len(d), iv, "implied")
     rv = vector(realised, "realised")
     _check_length("dates", len(d), rv, "realised")
-    mode = "lines+markers" if markers else "lines"
+    mode = "lines+markers" if markers and len(d) <= MAX_MARKERS else "lines"
+    width = line_width(len(d), 2.0)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=d, y=iv, mode=mode, name=implied_name, line={"width": 2},
+            x=d, y=iv, mode=mode, name=implied_name, line={"width": width},
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1f}<extra>" + implied_name + "</extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=d, y=rv, mode=mode, name=realised_name, line={"width": 2, "dash": "dash"},
+            x=d, y=rv, mode=mode, name=realised_name, line={"width": width, "dash": "dash"},
             fill="tonexty", fillcolor="rgba(150, 150, 150, 0.18)",
             hovertemplate="%{x|%Y-%m-%d}<br>%{y:.1f}<extra>" + realised_name + "</extra>",
         )
@@ -440,11 +476,13 @@ def trade_pnl_histogram_figure(
     centres = 0.5 * (edges[:-1] + edges[1:])
     width = edges[1] - edges[0]
     fig = go.Figure()
-    for (label, values), opacity in zip(series, (0.85, 0.45), strict=False):
+    defaults = (HEDGED_COLOUR, UNHEDGED_COLOUR)
+    for i, ((label, values), opacity) in enumerate(zip(series, (0.85, 0.45), strict=False)):
         counts, _ = np.histogram(values[np.isfinite(values)], bins=edges)
         fig.add_trace(
             go.Bar(
                 x=centres, y=counts, width=width, name=label, opacity=opacity,
+                marker={"color": hedge_colour(label) or defaults[i]},
                 customdata=np.column_stack([edges[:-1], edges[1:]]),
                 hovertemplate="%{customdata[0]:,.2f} to %{customdata[1]:,.2f}: %{y} trades"
                               "<extra>" + label + "</extra>",
