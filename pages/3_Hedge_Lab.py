@@ -183,6 +183,9 @@ st.plotly_chart(
     ),
     width="stretch",
 )
+if result.sampled:
+    st.caption(f"The histogram shows the first {result.pnl.size:,} of the {result.n_paths:,} paths; "
+               "the headline numbers use every path.")
 
 # ---- attribution and costs -------------------------------------------------------------------
 c_attr, c_cost = st.columns([3, 2])
@@ -233,8 +236,8 @@ c_dl1, c_dl2 = st.columns(2)
 c_dl1.download_button("Download this ledger (CSV)", csv_text(ledger),
                       file_name=f"hedge_lab_ledger_path{int(path) + 1}.csv", mime="text/csv",
                       on_click="ignore", key="hl_download_ledger")
-per_path = results_frame(result)
-c_dl2.download_button("Download P&L per path (CSV)", lambda: csv_text(per_path),
+# Built on click: a big run's cached result keeps a sample, and the download repeats the run.
+c_dl2.download_button("Download P&L per path (CSV)", lambda: csv_text(results_frame(result)),
                       file_name="hedge_lab_pnl_per_path.csv", mime="text/csv",
                       on_click="ignore", key="hl_download_results")
 

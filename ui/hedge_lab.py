@@ -51,10 +51,12 @@ from hedgelib.hedging import Prediction, predicted_hedge_error, run_experiment
 from hedgelib.hedging.setup import RULES
 from hedgelib.scenario import Market, hedge_lab_simulation
 from ui.errors import MAX_PATH_STEPS
+from ui.memory import HELPER_BUDGET, KEPT_PATHS, TRIM_FROM, kept, release_memory
 from ui.units import format_number, step_days
 from ui.widgets import progress_bar
 
 __all__ = [
+    "KEPT_PATHS",
     "MAX_PATH_STEPS",
     "N_SAMPLE_PATHS",
     "PROGRESS_FROM",
@@ -74,7 +76,8 @@ __all__ = [
 PROGRESS_FROM = 1_000_000
 # Paths whose every step is recorded for the sample-path charts and the ledger.
 N_SAMPLE_PATHS = 5
-# Cached runs kept per server process; each holds four float arrays of n_paths.
+# Cached runs kept per server process; each holds at most KEPT_PATHS values per array, so
+# the whole cache stays within a few tens of MB however many paths the runs had.
 CACHE_ENTRIES = 16
 
 
@@ -86,6 +89,10 @@ CACHE_ENTRIES = 16
 class LabResult:
     """What the page shows of one run; per-path arrays only where the page needs them.
 
+    ``pnl``, ``unhedged_pnl``, ``costs`` and ``n_trades`` hold the first
+    :data:`~ui.memory.KEPT_PATHS` paths of the ``n_paths`` run (all of them in a smaller run);
+    ``summary`` is over every path. ``inputs`` are the arguments of :func:`run_lab`, for
+    :func:`results_frame` to run again when the per-path download needs every path.
     ``attribution``, ``explain`` and ``cost_breakdown`` are means over paths, in currency.
     ``steps`` holds the recorded steps of the first :data:`N_SAMPLE_PATHS` paths;
     ``prediction`` is :func:`hedgelib.hedging.predicted_hedge_error` of the set-up.
@@ -104,9 +111,16 @@ class LabResult:
     horizon: float
     n_steps: int
     prediction: Prediction
+    n_paths: int = 0
+    inputs: tuple[dict[str, Any], dict[str, Any], dict[str, float]] | None = None
+
+    @property
+    def sampled(self) -> bool:
+        """True when the per-path arrays hold fewer paths than the run."""
+        return self.pnl.size < self.n_paths
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=CACHE_ENTRIES, max_size=HELPER_BUDGET, show_spinner=False)
 def run_lab(
     settings: dict[str, Any],
     book_data: dict[str, Any],
@@ -123,18 +137,27 @@ def run_lab(
     with progress_bar(size >= PROGRESS_FROM, "Simulating and hedging...") as report:
         progress = None if report is None else (
             lambda done, total: report(done, total, f"Simulating and hedging: {done:,} of {total:,} paths"))
-        return _run(settings, book_data, market, progress)
+        result = _run(settings, book_data, market, progress)
+    if size >= TRIM_FROM:
+        release_memory()
+    return result
+
+
+def _experiment(settings: dict[str, Any], book_data: dict[str, Any], market: dict[str, float],
+                progress: Callable[[int, int], Any] | None):
+    sim = hedge_lab_simulation(settings, book=Book.from_dict(book_data), market=Market(**market))
+    res = run_experiment(**sim.keywords(), progress=progress,
+                         record_paths=min(N_SAMPLE_PATHS, sim.size.n_paths))
+    return sim, res
 
 
 def _run(settings: dict[str, Any], book_data: dict[str, Any], market: dict[str, float],
          progress: Callable[[int, int], Any] | None) -> LabResult:
-    sim = hedge_lab_simulation(settings, book=Book.from_dict(book_data), market=Market(**market))
-    res = run_experiment(**sim.keywords(), progress=progress,
-                         record_paths=min(N_SAMPLE_PATHS, sim.size.n_paths))
+    sim, res = _experiment(settings, book_data, market, progress)
     size = sim.size
     return LabResult(
-        pnl=np.asarray(res.pnl), unhedged_pnl=np.asarray(res.unhedged_pnl),
-        costs=np.asarray(res.costs), n_trades=np.asarray(res.n_trades),
+        pnl=kept(res.pnl), unhedged_pnl=kept(res.unhedged_pnl),
+        costs=kept(res.costs), n_trades=kept(res.n_trades),
         premium=res.premium, summary=res.summary(),
         attribution={k: float(v.mean()) for k, v in res.attribution.items()},
         explain={k: float(v.mean()) for k, v in res.explain.items()},
@@ -142,6 +165,7 @@ def _run(settings: dict[str, Any], book_data: dict[str, Any], market: dict[str, 
         steps=res.steps, horizon=size.horizon, n_steps=size.n_steps,
         prediction=predicted_hedge_error(sim.model, sim.book, sim.setup, spot=size.spot,
                                          horizon=size.horizon, n_steps=size.n_steps),
+        n_paths=size.n_paths, inputs=(dict(settings), dict(book_data), dict(market)),
     )
 
 
@@ -247,14 +271,25 @@ def ledger_frame(steps: pd.DataFrame, path: int, *, with_option: bool) -> pd.Dat
 
 
 def results_frame(result: LabResult) -> pd.DataFrame:
-    """P&L per path for download: path, hedged and unhedged P&L, costs, trades."""
-    return pd.DataFrame({
-        "path": np.arange(result.pnl.size),
-        "hedged_pnl": result.pnl,
-        "unhedged_pnl": result.unhedged_pnl,
-        "costs": result.costs,
-        "n_trades": result.n_trades,
+    """P&L per path for download: path, hedged and unhedged P&L, costs, trades.
+
+    Every path of the run: when the cached result keeps only a sample, the run is repeated
+    (seeded, so bit-identical) without caching its arrays, only for the download.
+    """
+    source: Any = result
+    if result.sampled and result.inputs is not None:
+        _, source = _experiment(*result.inputs, None)
+    frame = pd.DataFrame({
+        "path": np.arange(source.pnl.size),
+        "hedged_pnl": source.pnl,
+        "unhedged_pnl": source.unhedged_pnl,
+        "costs": source.costs,
+        "n_trades": source.n_trades,
     })
+    if source is not result:
+        del source
+        release_memory()
+    return frame
 
 
 def std_error_of_std(std: float, n_paths: int) -> float:

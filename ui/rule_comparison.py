@@ -56,6 +56,7 @@ from hedgelib.scenario import (
     setup_parameters,
 )
 from ui import forms
+from ui.memory import HELPER_BUDGET, TRIM_FROM, kept, release_memory
 from ui.units import format_number
 from ui.widgets import progress_bar
 
@@ -74,7 +75,8 @@ __all__ = [
 
 # Requests at least this large show a progress bar (smaller ones finish before it draws).
 PROGRESS_FROM = 10_000_000
-# Cached comparisons per server process; each holds the P&L of every set-up per path.
+# Cached comparisons per server process; each holds the P&L of every set-up on at most
+# KEPT_PATHS paths (ui.memory), whatever the run's size.
 CACHE_ENTRIES = 8
 
 
@@ -100,8 +102,9 @@ class ComparisonView:
 
     ``table`` is :meth:`Comparison.table` plus the paired difference to the first set-up
     (``diff_mean``, ``diff_mean_se``, ``diff_cost``, ``diff_cost_se``); ``pnl`` holds each
-    set-up's P&L per path; ``sweep`` is :func:`frequency_sweep`'s frame; ``frontier`` is
-    :func:`cost_risk_frontier`'s frame plus ``hover`` (trades, Whalley-Wilmott band today);
+    set-up's P&L on the first :data:`~ui.memory.KEPT_PATHS` paths (the table is over all);
+    ``sweep`` is :func:`frequency_sweep`'s frame; ``frontier`` is :func:`cost_risk_frontier`'s
+    frame plus ``hover`` (trades, Whalley-Wilmott band today);
     ``theory`` is the fixed-interval prediction curve (``n_rebalances``, ``std``, ``cost``,
     ``leland_vol``); ``highlight`` the frontier label of the Whalley-Wilmott band ringed.
     """
@@ -119,7 +122,7 @@ class ComparisonView:
     n_steps: int
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=CACHE_ENTRIES, max_size=HELPER_BUDGET, show_spinner=False)
 def run_comparison(settings: dict[str, Any], book_data: dict[str, Any], market: dict[str, float]) -> ComparisonView:
     """Run the set-ups, the frequency sweep and the frontier on the same paths (cached).
 
@@ -144,7 +147,10 @@ def run_comparison(settings: dict[str, Any], book_data: dict[str, Any], market: 
 
             return report
 
-        return _run(settings, book_data, market, progress_for)
+        view = _run(settings, book_data, market, progress_for)
+    if total >= TRIM_FROM:
+        release_memory()
+    return view
 
 
 def _run(settings: Mapping[str, Any], book_data: Mapping[str, Any], market: Mapping[str, float],
@@ -177,8 +183,8 @@ def _run(settings: Mapping[str, Any], book_data: Mapping[str, Any], market: Mapp
                          drift=getattr(model, "drift", None))
     ref_row = plan.rows[0]
     return ComparisonView(
-        table=table, pnl={name: np.asarray(cmp[name].pnl) for name in cmp.names},
-        unhedged_pnl=np.asarray(cmp[first].unhedged_pnl), premium=float(cmp[first].premium),
+        table=table, pnl={name: kept(cmp[name].pnl) for name in cmp.names},
+        unhedged_pnl=kept(cmp[first].unhedged_pnl), premium=float(cmp[first].premium),
         sweep=sweep, frontier=frontier, theory=curve,
         highlight=_highlight(frontier, plan.rows),
         reference={"hedge_vol_pct": ref_row["hedge_vol_pct"], "cost_bp": ref_row["cost_bp"],
