@@ -104,3 +104,19 @@ def test_fan_chart_even_levels_have_no_median_line():
 def test_fan_chart_rejects_bad_input(bands, samples, message):
     with pytest.raises(HedgeLibError, match=message):
         fan_chart_figure([0.0, 1.0], bands, samples=samples)
+
+
+@pytest.mark.parametrize("spike", [37.3, 80.9])  # VIX closes of 5 Feb 2018 and 20 Nov 2008
+def test_volatility_history_y_axis_holds_a_vix_spike(spike):
+    d = pd.bdate_range("2017-06-01", "2018-06-01")
+    realised = np.full(len(d), 8.0)
+    vix = np.full(len(d), 11.0)
+    vix[170] = spike
+    fig = volatility_history_figure(d, realised, implied_dates=d, implied=vix, implied_name="VIX",
+                                    average=9.0)
+    lo, hi = fig.layout.yaxis.range
+    assert lo == 0.0 and hi >= spike
+    assert hi <= 1.2 * spike  # headroom, not a squashed chart
+    # The realised line alone, too.
+    alone = volatility_history_figure(d, np.where(np.arange(len(d)) == 5, spike, 8.0))
+    assert alone.layout.yaxis.range[1] >= spike

@@ -122,7 +122,8 @@ def volatility_history_figure(
     Returns
     -------
     plotly.graph_objects.Figure
-        The realised line, the implied line when given, and the average line when given.
+        The realised line, the implied line when given, and the average line when given; the
+        y axis runs from zero to just above the highest value of any of them.
 
     Notes
     -----
@@ -170,9 +171,16 @@ def volatility_history_figure(
                 hovertemplate="%{y:.1f}<extra>" + average_name + "</extra>",
             )
         )
+    # An explicit range from every series: the VIX spikes (37 in February 2018, 80 in 2008)
+    # must stay on the chart whatever autorange makes of two traces on different dates.
+    values = np.concatenate([np.asarray(t.y, dtype=np.float64) for t in fig.data if t.y is not None])
+    values = values[np.isfinite(values)]
+    y_axis: dict = {"rangemode": "tozero"}
+    if values.size and values.max() > 0:
+        y_axis["range"] = [min(0.0, float(values.min())), 1.06 * float(values.max())]
     return finish(
         fig, title, x_title, y_title, hovermode="x unified", legend=LEGEND_ABOVE, margin={"t": 90},
-        y={"rangemode": "tozero"},
+        y=y_axis,
     )
 
 
