@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import LEGEND_ABOVE, finish, vector
+from hedgelib.charts._common import finish, legend_below, vector
 from hedgelib.conventions import HedgeLibError
 
 __all__ = [
@@ -30,6 +30,15 @@ __all__ = [
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 _LEARNED, _THEORY = "#d62728", "#1f77b4"
+
+
+def _finish_below(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    # These charts sit in half-width columns, where a legend above the plot wraps into rows
+    # that run into the title: the legend goes to the foot of the figure instead.
+    legend, bottom = legend_below(t.name for t in fig.data if t.showlegend is not False)
+    # Taller with a taller legend, so the plot area keeps about 320 px.
+    return finish(fig, title, x_title, y_title, legend=legend, margin={"t": 60, "b": bottom},
+                  height=max(450, 380 + bottom))
 
 
 def _same(n: int, arr: FloatArray, name: str, reference: str) -> None:
@@ -66,7 +75,7 @@ def loss_curve_figure(
         fig.add_trace(go.Scatter(x=[1, max(int(x[-1]) if x.size else 1, 2)], y=[level, level],
                                  mode="lines", name=name,
                                  line={"dash": "dash", "color": PALETTE[i % len(PALETTE)]}))
-    return finish(fig, title, "Epoch", y_title, legend=LEGEND_ABOVE, margin={"t": 90})
+    return _finish_below(fig, title, "Epoch", y_title)
 
 
 def policy_vs_delta_figure(
@@ -99,7 +108,7 @@ def policy_vs_delta_figure(
                                  line={"color": colour, "width": 2.5}))
         fig.add_trace(go.Scatter(x=m, y=dv, mode="lines", name=f"delta, {label}",
                                  line={"color": colour, "dash": "dash", "width": 1.5}))
-    return finish(fig, title, x_title, y_title, legend=LEGEND_ABOVE, margin={"t": 140})
+    return _finish_below(fig, title, x_title, y_title)
 
 
 def policy_heatmap_figure(
@@ -172,7 +181,7 @@ def no_trade_band_figure(
                                      showlegend=show))
     fig.add_trace(go.Scatter(x=m, y=v["delta"], mode="lines", name="Black-Scholes delta",
                              line={"color": "#7f7f7f", "dash": "dot"}))
-    return finish(fig, title, x_title, y_title, legend=LEGEND_ABOVE, margin={"t": 90})
+    return _finish_below(fig, title, x_title, y_title)
 
 
 def risk_comparison_figure(
@@ -236,4 +245,4 @@ def mv_correction_figure(
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
                                  line={"color": PALETTE[i % len(PALETTE)], "width": 2.5}))
     fig.add_hline(y=0.0, line={"color": "#7f7f7f", "width": 1})
-    return finish(fig, title, x_title, y_title, legend=LEGEND_ABOVE, margin={"t": 90})
+    return _finish_below(fig, title, x_title, y_title)
