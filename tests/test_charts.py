@@ -109,3 +109,59 @@ def test_pnl_heatmap_figure_centred_on_zero_with_marker():
 def test_pnl_heatmap_figure_checks_grid_shape():
     with pytest.raises(HedgeLibError, match=r"z must have shape \(len\(y\), len\(x\)\) = \(2, 41\)"):
         pnl_heatmap_figure(SPOT, [0.1, 0.2], np.zeros((41, 2)))
+
+
+def _lab(hex_colour: str) -> np.ndarray:
+    # sRGB (D65) to CIELAB, the textbook conversion (CIE 15:2004).
+    rgb = np.array([int(hex_colour.lstrip("#")[i:i + 2], 16) / 255.0 for i in (0, 2, 4)])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = m @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _delta_e(a: str, b: str) -> float:
+    return float(np.linalg.norm(_lab(a) - _lab(b)))
+
+
+def test_cie76_reference_values():
+    assert _delta_e("#000000", "#ffffff") == pytest.approx(100.0, abs=0.01)
+    assert _lab("#ff0000") == pytest.approx([53.24, 80.09, 67.20], abs=0.05)
+
+
+def _colours(fig: go.Figure, kind: str) -> list[str]:
+    out = []
+    for t in fig.data:
+        colour = t.marker.color if kind == "marker" else t.line.color
+        out.append(colour.upper() if isinstance(colour, str) else colour)
+    return out
+
+
+def test_hedged_and_unhedged_are_far_apart_and_the_same_in_every_figure():
+    from hedgelib.charts import (
+        dated_lines_figure,
+        pnl_histogram_figure,
+        pnl_overlay_figure,
+        revaluation_figure,
+        risk_bars_figure,
+        scenario_histogram_figure,
+        trade_pnl_histogram_figure,
+    )
+    from hedgelib.charts._common import HEDGED_COLOUR, UNHEDGED_COLOUR
+
+    assert _delta_e(HEDGED_COLOUR, UNHEDGED_COLOUR) > 40
+    h, u = HEDGED_COLOUR.upper(), UNHEDGED_COLOUR.upper()
+    x = np.linspace(-1.0, 1.0, 50)
+    d = np.arange("2020-01-01", "2020-01-04", dtype="datetime64[D]")
+    assert _colours(pnl_histogram_figure(x, 5 * x), "marker") == [h, u]
+    # One series only, of the unhedged book: it keeps the unhedged colour.
+    assert _colours(pnl_histogram_figure(x, names=("Unhedged", "")), "marker") == [u]
+    assert _colours(trade_pnl_histogram_figure(x, unhedged=5 * x), "marker")[:2] == [h, u]
+    assert _colours(risk_bars_figure({"Unhedged": {"VaR": 2.0}, "Hedged": {"VaR": 1.0}}), "marker") == [u, h]
+    assert _colours(scenario_histogram_figure({"Book": 5 * x, "Hedged (delta)": x}), "marker") == [u, h]
+    assert _colours(revaluation_figure([0, 1], {"Book": [0, 1], "Hedged": [0, 0]}), "line") == [u, h]
+    assert _colours(dated_lines_figure(d, {"unhedged": [1, 2, 3], "hedged": [1, 1, 1]}, title="t",
+                                       y_title="y"), "line") == [u, h]
+    overlay = pnl_overlay_figure({"Unhedged": 5 * x, "Delta": x, "Learned": x})
+    assert _colours(overlay, "marker")[0] == u and h not in _colours(overlay, "marker")[1:]

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hedgelib._typing import ArrayLike, FloatArray
-from hedgelib.charts._common import LEGEND_ABOVE, finish, vector
+from hedgelib.charts._common import LEGEND_ABOVE, finish, hedge_colour, vector
 from hedgelib.conventions import HedgeLibError, check_int
 
 __all__ = [
@@ -366,7 +366,7 @@ def dated_lines_figure(
     fig = go.Figure()
     for name, v in data.items():
         _check_length(len(d), v, f"lines[{name!r}]", "dates")
-        fig.add_trace(go.Scatter(x=d, y=v, mode="lines", name=name))
+        fig.add_trace(go.Scatter(x=d, y=v, mode="lines", name=name, line={"color": hedge_colour(name)}))
     return finish(fig, title, x_title, y_title, y={"type": "log" if log_scale else "linear"},
                   legend=LEGEND_ABOVE, margin={"t": 90})
 
