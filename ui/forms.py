@@ -22,18 +22,22 @@ Widget keys are the page's prefix plus the input's key (``hl_rule``, ``rc_every_
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import streamlit as st
 
+from hedgelib.conventions import HedgeLibError
 from hedgelib.hedging.setup import STRATEGIES
 from hedgelib.registry import Parameter
 from hedgelib.scenario import HEDGE_OPTION_INPUTS, REGISTRIES, page_input, uses_option
 
 __all__ = [
     "Field",
+    "count_input",
     "draw",
     "draw_all",
     "page_input",
@@ -41,6 +45,7 @@ __all__ = [
     "labels",
     "number_input",
     "parameter_column",
+    "parse_count",
     "registry_column",
     "registry_inputs",
     "restore",
@@ -71,6 +76,69 @@ def number_input(f: Field, key: str, container: Any = st) -> Any:
     )
 
 
+# Widget key -> message, for each count input whose text did not give an allowed count.
+INVALID_COUNTS = "forms_invalid_counts"
+
+
+def is_count(f: Field) -> bool:
+    """Counts (``n_paths``, ``n_steps``) run to hundreds of thousands and people type them
+    "2e5" or "200,000": an integer number input keeps only what precedes the "e" or the
+    comma, so counts are typed as text and parsed here."""
+    return f.is_integer and (f.key or f.name).startswith("n_")
+
+
+def parse_count(text: Any, f: Field) -> int:
+    """The whole number in ``text`` ("200000", "200,000", "2e5"), within the Field's bounds;
+    else ``HedgeLibError`` naming the Field's label, what was typed and the bound.
+
+    >>> parse_count("2e5", Field("n_paths", "Paths", 10, low=1, high=1_000_000))
+    200000
+    """
+    typed = str(text).strip()
+    try:
+        x = float(re.sub(r"[\s,_']", "", typed))
+    except ValueError:
+        x = math.nan
+    if math.isnan(x) or (math.isfinite(x) and not x.is_integer()):
+        raise HedgeLibError(f"{f.label}: {typed!r} is not a whole number; type e.g. 200000, "
+                            "200,000 or 2e5.")
+    if f.high is not None and x > f.high:
+        shown = f"{x:,.0f}" if math.isfinite(x) else "too large"
+        raise HedgeLibError(f"{f.label}: {typed} ({shown}) is above the largest allowed, {int(f.high):,}.")
+    if f.low is not None and x < f.low:
+        raise HedgeLibError(f"{f.label}: {typed} ({x:,.0f}) is below the smallest allowed, {int(f.low):,}.")
+    return int(x)
+
+
+def count_input(f: Field, key: str, container: Any = st) -> int:
+    """A count typed as text (see :func:`is_count`); returns the last allowed count.
+
+    ``st.session_state[key]`` keeps the count as an int, as for any other input; the text
+    sits under ``key + "_text"``. A text that gives no allowed count shows its error under
+    the field and is recorded, so that :func:`values` refuses to run with it.
+    """
+    ss = st.session_state
+    text_key, shown_key = key + "_text", key + "_shown"
+    current = ss.get(key, f.default)
+    invalid = ss.setdefault(INVALID_COUNTS, {})
+    if text_key not in ss or ss.get(shown_key) != current:
+        # Set elsewhere (a restore, a link, a scenario file) or never shown: show it.
+        ss[text_key], ss[shown_key] = str(current), current
+        invalid.pop(key, None)
+    bounds = " to ".join(f"{int(b):,}" for b in (f.low, f.high) if b is not None)
+    hint = f"A whole number{f' from {bounds}' if bounds else ''}; 200000, 200,000 and 2e5 all work."
+    text = container.text_input(f.label, key=text_key, help=f"{f.help} {hint}".strip())
+    try:
+        n = parse_count(text, f)
+    except HedgeLibError as exc:
+        invalid[key] = str(exc)
+        container.error(str(exc))
+        return current
+    invalid.pop(key, None)
+    ss[key] = ss[shown_key] = n
+    return n
+
+
 def draw(f: Field, key: str, container: Any = st, *, option_labels: Any = None,
          radio: bool = False) -> Any:
     """The widget of a Field: a select (or radio) for choices, a checkbox, a text or a number
@@ -84,6 +152,8 @@ def draw(f: Field, key: str, container: Any = st, *, option_labels: Any = None,
         return container.checkbox(f.label, key=key, help=f.help or None)
     if isinstance(f.default, str):
         return container.text_input(f.label, key=key, help=f.help or None)
+    if is_count(f):
+        return count_input(f, key, container)
     return number_input(f, key, container)
 
 
@@ -199,6 +269,16 @@ def restore(prefix: str, fields: Mapping[str, Field], saved: Mapping[str, Any],
 
 
 def values(prefix: str, fields: Iterable[str], state: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The page's inputs as typed, by name, from the widgets' state."""
+    """The page's inputs as typed, by name, from the widgets' state.
+
+    A count typed out of bounds (or not a number) stops the page with its message: nothing
+    runs on the last allowed value behind the user's back.
+    """
     ss = st.session_state if state is None else state
-    return {name: ss[prefix + name] for name in fields}
+    names = list(fields)
+    refused = [msg for key, msg in ss.get(INVALID_COUNTS, {}).items()
+               if key.startswith(prefix) and key[len(prefix):] in names]
+    if refused:
+        st.error("Not run: " + " ".join(refused))
+        st.stop()
+    return {name: ss[prefix + name] for name in names}

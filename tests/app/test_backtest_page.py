@@ -22,6 +22,7 @@ from hedgelib.market.history import load_bundled
 from hedgelib.scenario import backtest_fields, backtest_schema
 from ui.backtest import book_phrase, count_entries, rolling_view
 from ui.sources import CSV_KEY, SOURCE_KEY, default_source
+from tests.app.inputs import set_number
 
 PAGE = "pages/4_Historical_Backtest.py"
 ONE_BP = TransactionCosts(proportional=1e-4)  # the form's default cost
@@ -70,7 +71,7 @@ def _submit(at, **values):
             widget = at.radio(key=key) if name in ("mode", "side") else at.selectbox(key=key)
             widget.set_value(value)
         else:
-            at.number_input(key=key).set_value(value)
+            set_number(at, key, value)
     at.button(key="bt_run").click().run()
     assert not at.exception, at.exception
     return at

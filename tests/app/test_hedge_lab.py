@@ -13,6 +13,7 @@ from hedgelib.market.models import GBM
 from hedgelib.scenario import hedge_lab_schema
 from ui.hedge_lab import MAX_PATH_STEPS, PROGRESS_FROM
 from ui.state import BOOK_KEY, MARKET_KEY
+from tests.app.inputs import set_number
 
 SCHEMA = hedge_lab_schema()
 
@@ -39,7 +40,7 @@ def _submit(at, **inputs):
         if isinstance(value, str):
             at.selectbox(key=key).select(value)
         else:
-            at.number_input(key=key).set_value(value)
+            set_number(at, key, value)
     _run_button(at).click().run()
     return at
 
@@ -188,9 +189,9 @@ def test_query_params_are_read_on_first_load(app_test):
     at.run()
     assert not at.exception and not at.error
     assert at.selectbox(key="hl_model").value == "Merton"
-    assert at.number_input(key="hl_n_paths").value == 700
+    assert at.text_input(key="hl_n_paths_text").value == "700"
     assert at.number_input(key="hl_cost_bp").value == pytest.approx(2.5)
-    assert at.number_input(key="hl_n_steps").value == 63  # the bad value is ignored ...
+    assert at.text_input(key="hl_n_steps_text").value == "63"  # the bad value is ignored ...
     assert any("n_steps" in w.value and "abc" in w.value for w in at.warning)  # ... and reported
     assert at.session_state[MARKET_KEY]["spot"] == pytest.approx(120.0)
     assert "Mean P&L" in _metrics(at)
@@ -284,3 +285,29 @@ def test_the_hedge_option_rolls_before_its_expiry(lab):
     assert not lab.error and _metrics(lab)["Mean P&L"] != rolled["Mean P&L"]
     _submit(lab, hopt_roll_days=42.0)
     assert "Hedge option" in lab.error[0].value and "roll_before must be shorter than the tenor" in lab.error[0].value
+
+
+@pytest.mark.parametrize("typed", ["2e3", "2000", "2,000", " 2_000 "])
+def test_paths_accept_exponents_and_thousands_separators(lab, typed):
+    lab.text_input(key="hl_n_paths_text").input(typed)
+    _run_button(lab).click().run()
+    assert not lab.exception and not lab.error
+    assert lab.session_state["hl_submitted"]["n_paths"] == 2000
+    assert any(c.value.startswith("2,000 paths") for c in lab.caption)
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("1e12", "Paths: 1e12 (1,000,000,000,000) is above the largest allowed, 1,000,000."),
+    ("0", "Paths: 0 (0) is below the smallest allowed, 1."),
+    ("2.5", "Paths: '2.5' is not a whole number"),
+    ("lots", "Paths: 'lots' is not a whole number"),
+])
+def test_paths_out_of_bounds_are_refused_by_name_without_running(lab, typed, message):
+    before = lab.session_state["hl_submitted"]
+    lab.text_input(key="hl_n_paths_text").input(typed)
+    _run_button(lab).click().run()
+    assert not lab.exception
+    assert any(message in e.value for e in lab.error)
+    assert any(e.value.startswith("Not run: ") for e in lab.error)
+    assert lab.session_state["hl_submitted"] == before
+    assert "Std unhedged" not in _metrics(lab)

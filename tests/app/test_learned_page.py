@@ -9,6 +9,7 @@ from hedgelib.hedging.setup import STRATEGIES
 from hedgelib.learned import registered_deep_hedges, unregister_deep_hedge
 from ui.learned import PRESETS
 from ui.state import BOOK_KEY
+from tests.app.inputs import set_number
 
 PAGE = "pages/8_Learned_Hedging.py"
 # Small enough to train in a second once compiled; 10 steps and batches of 250 share the
@@ -27,7 +28,7 @@ def _train(at, **inputs):
         if isinstance(value, str):
             at.selectbox(key=key).select(value)
         else:
-            at.number_input(key=key).set_value(value)
+            set_number(at, key, value)
     next(b for b in at.button if b.label == TRAIN).click().run()
     return at
 
@@ -98,7 +99,7 @@ def test_hull_white_put_fit_and_heston(lab):
     assert not lab.exception
     call_a = float(_metrics(lab)["a"])
     assert call_a < 0
-    lab.number_input(key="lh_hs_n_paths").set_value(5)
+    lab.text_input(key="lh_hs_n_paths_text").input("5")
     next(b for b in lab.button if b.label == "Fit on Heston paths").click().run()
     assert not lab.exception and not lab.error
     assert any("On Heston paths" in md.value for md in lab.markdown)

@@ -126,7 +126,7 @@ def test_bad_futures_input_shows_an_error_and_the_cap_holds(small):
     # The Insurance tab refuses a run above the page's cap, in words.
     at.session_state["ph_tab"] = "Insurance"
     at.run()
-    at.number_input(key="ph_n_paths").set_value(200_000)
+    at.text_input(key="ph_n_paths_text").input("200000")
     next(b for b in at.button if b.label == "Run insurance").click().run()
     assert any("above the page's cap" in e for e in _errors(at))
 

@@ -188,7 +188,9 @@ def _open(app_test, key: str):
     for name in ("n_steps", "every_n", "vol_pct", "tenor_days", "cost_bp"):
         if name in settings:
             assert at.session_state[prefix + name] == settings[name], name
-            assert at.number_input(key=prefix + name).value == settings[name], name
+            shown = (at.text_input(key=prefix + name + "_text").value if name == "n_steps"
+                     else at.number_input(key=prefix + name).value)
+            assert shown == (str(settings[name]) if name == "n_steps" else settings[name]), name
     return at
 
 

@@ -16,6 +16,7 @@ from hedgelib.hedging.setup import RULES, STRATEGIES
 from hedgelib.market.models import GBM
 from hedgelib.registry import parameter
 from hedgelib.scenario import default_setups, rule_comparison_schema
+from tests.app.inputs import set_number
 
 PAGES = {
     "hl_": "pages/3_Hedge_Lab.py",
@@ -70,8 +71,10 @@ def _metrics(at) -> dict[str, str]:
 
 def _run(at, **choices):
     for key, value in choices.items():
-        widget = at.selectbox(key=key) if isinstance(value, str) else at.number_input(key=key)
-        widget.set_value(value)
+        if isinstance(value, str):
+            at.selectbox(key=key).set_value(value)
+        else:
+            set_number(at, key, value)
     next(b for b in at.button if b.label == "Run").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

@@ -137,8 +137,8 @@ def test_bad_inputs_show_errors(app_test):
 
     at = app_test(PAGE)
     at.run()
-    at.number_input(key="rk_n_paths").set_value(200_000)
-    at.number_input(key="rk_n_steps").set_value(1_000)
+    at.text_input(key="rk_n_paths_text").input("200000")
+    at.text_input(key="rk_n_steps_text").input("1000")
     _run(at)
     assert not at.exception
     assert any("path-steps" in e.value for e in at.error)
@@ -172,7 +172,7 @@ def test_query_params_are_read_on_first_load_and_bad_ones_reported(app_test):
     at.query_params["seed"] = "lucky"  # not a whole number
     at.run()
     assert not at.exception and not at.error
-    assert at.number_input(key="rk_n_paths").value == 700
+    assert at.text_input(key="rk_n_paths_text").value == "700"
     assert at.selectbox(key="rk_strategy").value == "delta-gamma"
     assert at.number_input(key="rk_spot_points").value == 7
     assert at.selectbox(key="rk_hist_level_pct").value == 95.0

@@ -18,6 +18,7 @@ from hedgelib.hedging import (
 from hedgelib.market.models import GBM
 from hedgelib.scenario import default_setups, rule_comparison_schema
 from ui.errors import MAX_HEDGED_PATH_STEPS
+from tests.app.inputs import set_number
 
 SCHEMA = rule_comparison_schema()
 
@@ -38,7 +39,7 @@ def _submit(at, **inputs):
         elif isinstance(value, str):
             at.text_input(key=key).input(value)
         else:
-            at.number_input(key=key).set_value(value)
+            set_number(at, key, value)
     _run_button(at).click().run()
     return at
 

@@ -28,7 +28,9 @@ def _no_error_boxes(page: Page) -> None:
 
 
 def _number_input(page: Page, label: str):
-    return page.locator("[data-testid='stNumberInput']", has_text=label).locator("input")
+    # Counts (paths, steps) are text inputs that read "2e5" and "200,000".
+    field = "[data-testid='stNumberInput'], [data-testid='stTextInput']"
+    return page.locator(MAIN).locator(field, has_text=label).locator("input")
 
 
 def _select(page: Page, label: str):
@@ -109,3 +111,21 @@ def test_upload_scenario_file(page: Page, app_url: str, tmp_path: Path):
     expect(_number_input(page, "Paths")).to_have_value("1500")
     assert parse_qs(urlparse(page.url).query).get("model") == ["Merton"]
     _no_error_boxes(page)
+
+
+def test_paths_typed_in_scientific_notation(page: Page, app_url: str):
+    page.goto(app_url + "/Hedge_Lab")
+    expect(page.get_by_role("heading", name="Monte Carlo Hedge Lab").first).to_be_visible(timeout=30_000)
+    _number_input(page, "Steps over the horizon").fill("20")
+    _number_input(page, "Paths").fill("2e5")
+    page.get_by_role("button", name="Run").click()
+    _wait_for_results(page)
+    expect(page.locator(MAIN).get_by_text("200,000 paths, 20 steps")).to_be_visible()
+    _no_error_boxes(page)
+
+    # Out of bounds: the field's label and the bound, and no run.
+    _number_input(page, "Paths").fill("1e12")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("[data-testid='stAlertContentError']").first).to_contain_text(
+        "Paths: 1e12 (1,000,000,000,000) is above the largest allowed, 1,000,000", timeout=30_000)
+    expect(page.locator("[data-testid='stMetric']", has_text="Std unhedged")).to_have_count(0)

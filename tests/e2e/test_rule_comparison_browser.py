@@ -21,7 +21,7 @@ def _charts(page: Page):
 def test_run_renders_charts_and_table_downloads(page: Page, app_url: str, tmp_path: Path, screenshot):
     page.goto(app_url + "/Rule_Comparison")
     expect(page.get_by_role("heading", name="Rule Comparison").first).to_be_visible(timeout=30_000)
-    page.locator("[data-testid='stNumberInput']", has_text="Paths").locator("input").fill("2000")
+    page.locator("[data-testid='stTextInput']", has_text="Paths").locator("input").fill("2000")
     page.get_by_role("button", name="Run").click()
     # During the rerun the previous takeaway may still be on screen beside the new one.
     expect(page.get_by_text("came within").first).to_be_visible(timeout=60_000)
