@@ -71,6 +71,12 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
 
 
+class ServerURL(str):
+    """A server's URL that also knows the server's process id (to read its memory)."""
+
+    pid: int
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,9 +84,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _streamlit(folder: Path, **env: str) -> Iterator[str]:
+def _streamlit(folder: Path, **env: str) -> Iterator[ServerURL]:
     """Run ``streamlit run app.py`` on 127.0.0.1 at a free port, its log in ``folder`` and
-    ``env`` added to its environment; yield its URL, stop it after."""
+    ``env`` added to its environment; yield its URL (with the process id as ``.pid``), stop
+    it after."""
     port = _free_port()
     log = folder / "server.log"
     env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env}
@@ -99,7 +106,8 @@ def _streamlit(folder: Path, **env: str) -> Iterator[str]:
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
