@@ -111,7 +111,7 @@ SCENARIO_CAPTION = (
 )
 scenario_sidebar(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     write_link(SCHEMA, scenario, "hl_")
     run_at_scale(SCHEMA, scenario, prefix="hl_", file_name="hedge_lab_scenario.json",
                  expanded=path_steps_refusal(settings["n_paths"], settings["n_steps"], book) is not None)
@@ -131,7 +131,7 @@ if settings["rule"] == "whalley_wilmott" and settings.get("cost_bp") == 0:
     st.info("With no proportional cost the Whalley-Wilmott band is empty: it rebalances every step.")
 
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     result = run_lab(dict(settings), book.to_dict(), market_in)
 
 # ---- headline numbers ------------------------------------------------------------------------

@@ -172,7 +172,7 @@ scenario_sidebar(
 if travel_note:
     st.sidebar.warning(travel_note)
 show_scenario_messages("bt_")
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     write_link(SCHEMA, scenario, "bt_")
 rolling = settings["mode"] == "rolling"
 

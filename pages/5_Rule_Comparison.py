@@ -152,7 +152,7 @@ if book.is_empty:
     st.error("The book is empty: add an option leg on the Option Book page, or pick a preset there.")
     link_to_option_book()
     st.stop()
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     # Checked here so that a bad table never reaches the link or the cache.
     rows = setup_rows(settings["setups"]["rows"])
     settings = {**settings, "setups": {"rows": rows}}
@@ -173,13 +173,13 @@ SCENARIO_CAPTION = (
 )
 scenario_sidebar(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scenario.json",
                  caption=SCENARIO_CAPTION, apply=_apply_scenario)
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     write_link(SCHEMA, scenario, "rc_")
     run_at_scale(SCHEMA, scenario, prefix="rc_", file_name="rule_comparison_scenario.json")
 
 # ---- run -------------------------------------------------------------------------------------
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     view = run_comparison(dict(settings), book.to_dict(), market_in)
 ref = view.reference
 first = rows[0]["name"]

@@ -143,7 +143,7 @@ if travel_note:
     st.sidebar.warning(travel_note)
 show_scenario_messages("rk_")
 # The stress and history controls act without a Run: after arrival, the link follows every change.
-with stop_on_error():
+with stop_on_error(fields=FIELDS):
     write_link(SCHEMA, scenario, "rk_", always="rk_link_ready" in ss)
 ss["rk_link_ready"] = True
 settings = lab_settings(form, base)
@@ -157,7 +157,7 @@ if refusal:
     st.error(refusal)
     st.stop()
 market_in = {k: float(market[k]) for k in ("spot", "rate", "dividend_yield")}
-with stop_on_error("Simulation: "):
+with stop_on_error("Simulation: ", fields=FIELDS):
     lab = run_simulation(dict(settings), book.to_dict(), market_in)
 measures = mc_measures(lab.summary, lab.unhedged_pnl)
 hedge_name = forms.labels("strategy")(form["strategy"]).split(" (")[0].lower()

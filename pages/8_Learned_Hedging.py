@@ -172,7 +172,7 @@ def _deep_tab() -> None:
     scenario_sidebar(SCHEMA, scenario, prefix=PREFIX, file_name="learned_hedging_scenario.json",
                      caption="The address bar holds the inputs of the last training: copy it to share "
                              "it (book and market included).", apply=_apply_scenario)
-    with stop_on_error():
+    with stop_on_error(fields=FIELDS):
         write_link(SCHEMA, scenario, PREFIX)
     if PREFIX + "submitted" not in ss:
         st.info("Pick an experiment or set the inputs, then press **Train and compare**: the network "

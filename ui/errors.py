@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +12,7 @@ import streamlit as st
 
 from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
+from hedgelib.registry import Parameter, to_display
 from hedgelib.scenario import hedge_runs
 
 __all__ = [
@@ -17,25 +20,66 @@ __all__ = [
     "MAX_LEGS",
     "MAX_PATH_STEPS",
     "comparison_refusal",
+    "in_labels",
     "legs_refusal",
     "path_steps_refusal",
     "stop_on_error",
 ]
 
 
+# The library names the argument first ("kappa must be positive, got 0.0"), after a part's
+# own prefix ("Heston (stochastic volatility): kappa ...") and ends with the value it got.
+_SUBJECT = re.compile(r"(^|: )([A-Za-z_][A-Za-z0-9_]*)(?= (?:must|is|are|should|cannot|has|needs|=)\b)")
+_GOT = re.compile(r"(, got )(-?[0-9.]+(?:e[-+]?[0-9]+)?)\s*$")
+
+
+def in_labels(message: str, fields: Mapping[str, Parameter]) -> str:
+    """``message`` with the argument it names (``kappa``, ``hedge_volatility``) replaced by
+    the page's label for it, and the value it got in the label's unit.
+
+    ``fields`` are the page's Field declarations: their ``name`` is the library's argument
+    and their key the scenario's input, so no second list of names is kept.
+
+    >>> f = Parameter("hedge_volatility", "Hedge volatility (%)", 20.0, unit="percent", key="hedge_vol_pct")
+    >>> in_labels("hedge_volatility must be positive and finite, got -0.05", {"hedge_vol_pct": f})
+    'Hedge volatility (%) must be positive and finite, got -5'
+    """
+    by_name: dict[str, Parameter] = {}
+    for key, f in fields.items():
+        by_name.setdefault(f.name, f)
+        by_name.setdefault(key, f)
+    match = _SUBJECT.search(message)
+    f = by_name.get(match.group(2)) if match else None
+    if f is None:
+        return message
+    out = message[:match.start(2)] + f.label + message[match.end(2):]
+    got = _GOT.search(out)
+    if got and f.unit and f.choices is None:
+        try:
+            shown = to_display(float(got.group(2)), f.unit)
+        except (ValueError, ArithmeticError):
+            return out
+        if math.isfinite(shown):
+            out = out[:got.start(2)] + f"{shown:g}" + out[got.end(2):]
+    return out
+
+
 @contextmanager
-def stop_on_error(prefix: str = "") -> Iterator[None]:
+def stop_on_error(prefix: str = "", fields: Mapping[str, Parameter] | None = None) -> Iterator[None]:
     """Show a ``HedgeLibError`` as ``st.error`` and stop the script run.
 
     Use around library calls whose result the rest of the page needs::
 
         with stop_on_error("Leg table: "):
             book = Book.from_frame(frame)
+
+    With the page's ``fields``, the argument the error names is shown by its label.
     """
     try:
         yield
     except HedgeLibError as exc:
-        st.error(f"{prefix}{exc}")
+        message = str(exc) if fields is None else in_labels(str(exc), fields)
+        st.error(f"{prefix}{message}")
         st.stop()
 
 

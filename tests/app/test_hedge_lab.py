@@ -311,3 +311,15 @@ def test_paths_out_of_bounds_are_refused_by_name_without_running(lab, typed, mes
     assert any(e.value.startswith("Not run: ") for e in lab.error)
     assert lab.session_state["hl_submitted"] == before
     assert "Std unhedged" not in _metrics(lab)
+
+
+@pytest.mark.parametrize(("inputs", "label", "code_name"), [
+    ({"model": "Heston", "heston_kappa": 0.0}, "Heston: mean reversion (per year) must be positive", "kappa"),
+    ({"hedge_vol_pct": 0.0}, "Hedge volatility (%) must be positive", "hedge_volatility"),
+])
+def test_library_errors_name_the_fields_label(lab, inputs, label, code_name):
+    _submit(lab, n_paths=SMALL, **inputs)
+    assert not lab.exception
+    messages = [e.value for e in lab.error]
+    assert any(label in m for m in messages), messages
+    assert not any(code_name in m for m in messages), messages
