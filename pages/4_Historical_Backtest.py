@@ -118,9 +118,18 @@ for name in ("start", "end"):
     ss.setdefault("bt_" + name, ss[SUBMITTED][name])
 
 
+# What the current book fixes itself: its legs, sides, quantities, strikes and expiries.
+PRESET_ONLY = ("preset", "side", "size", "width_pct", "tenor_days")
+
+
 def _inputs(*names: str, radio: tuple[str, ...] = ()) -> None:
+    current = ss.get("bt_book_kind") == "current"
     for name in names:
-        forms.draw(FIELDS[name], "bt_" + name, option_labels=LABELS.get(name), radio=name in radio)
+        unused = current and name in PRESET_ONLY
+        forms.draw(FIELDS[name], "bt_" + name, option_labels=LABELS.get(name), radio=name in radio,
+                   disabled=unused,
+                   help=("Not used with the current book: its legs, sides, quantities, strikes and "
+                         "expiries are the ones built on the Option Book page.") if unused else None)
 
 
 def _date(name: str) -> None:

@@ -63,12 +63,13 @@ def labels(kind: str) -> Callable[[Any], str]:
     return lambda name: registry[name].label if (name in registry) else str(name)
 
 
-def number_input(f: Field, key: str, container: Any = st) -> Any:
+def number_input(f: Field, key: str, container: Any = st, *, disabled: bool = False,
+                 help: str | None = None) -> Any:
     """A number input drawn from a Field (whole numbers stay whole); returns its value."""
     integer = f.is_integer
     cast = int if integer else float
     return container.number_input(
-        f.label, key=key, help=f.help or None,
+        f.label, key=key, help=help or f.help or None, disabled=disabled,
         min_value=None if f.low is None else cast(f.low),
         max_value=None if f.high is None else cast(f.high),
         step=None if f.step is None else cast(f.step),
@@ -140,21 +141,23 @@ def count_input(f: Field, key: str, container: Any = st) -> int:
 
 
 def draw(f: Field, key: str, container: Any = st, *, option_labels: Any = None,
-         radio: bool = False) -> Any:
+         radio: bool = False, disabled: bool = False, help: str | None = None) -> Any:
     """The widget of a Field: a select (or radio) for choices, a checkbox, a text or a number
     input; returns its value. ``option_labels`` is a mapping or a function giving each
-    choice's label."""
+    choice's label; ``help`` replaces the Field's own (say why an input is ``disabled``)."""
+    shown_help = help or f.help or None
     if f.choices is not None:
         fmt = option_labels.get if isinstance(option_labels, Mapping) else option_labels
         widget = container.radio if radio else container.selectbox
-        return widget(f.label, list(f.choices), key=key, help=f.help or None, format_func=fmt or str)
+        return widget(f.label, list(f.choices), key=key, help=shown_help, format_func=fmt or str,
+                      disabled=disabled)
     if isinstance(f.default, bool):
-        return container.checkbox(f.label, key=key, help=f.help or None)
+        return container.checkbox(f.label, key=key, help=shown_help, disabled=disabled)
     if isinstance(f.default, str):
-        return container.text_input(f.label, key=key, help=f.help or None)
+        return container.text_input(f.label, key=key, help=shown_help, disabled=disabled)
     if is_count(f):
         return count_input(f, key, container)
-    return number_input(f, key, container)
+    return number_input(f, key, container, disabled=disabled, help=help)
 
 
 def draw_all(fields: Mapping[str, Field], names: Iterable[str], prefix: str,

@@ -366,3 +366,20 @@ def test_an_option_hedge_and_the_rule_names_of_old_links(app_test):
     trades = at.dataframe[0].value
     assert {"options traded", "options held after"} <= set(trades.columns)
     assert trades["options traded"].abs().sum() > 0
+
+
+def test_current_book_disables_the_preset_inputs(bt):
+    # A preset trade: its inputs are live.
+    assert not bt.radio(key="bt_side").disabled
+    assert not bt.number_input(key="bt_width_pct").disabled
+    _submit(bt, book_kind="current")
+    assert bt.radio(key="bt_side").disabled
+    assert bt.selectbox(key="bt_preset").disabled
+    for key in ("bt_size", "bt_width_pct", "bt_tenor_days"):
+        widget = bt.number_input(key=key)
+        assert widget.disabled, key
+        assert "Not used with the current book" in widget.help, key
+    # The hedge still applies to the current book.
+    assert not bt.selectbox(key="bt_strategy").disabled
+    _submit(bt, book_kind="preset")
+    assert not bt.number_input(key="bt_tenor_days").disabled
