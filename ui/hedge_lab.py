@@ -176,7 +176,7 @@ def prediction_note(result: LabResult) -> str:
         return "Derman-Kamal does not apply here: " + "; ".join(pred.reasons) + "."
     note = ("Derman-Kamal: sqrt(pi/4) x vega x vol / sqrt(N) with N = "
             f"{pred.n_rebalances:g} rebalances; the book-exact version integrates its gamma: "
-            f"{pred.numerical_std:.4g}.")
+            f"{format_number(pred.numerical_std)}.")
     if result.summary["mean_cost"] > 0:
         note += " Costs are not in the formula."
     return note

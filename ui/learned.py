@@ -76,6 +76,7 @@ from hedgelib.scenario import (
     model_fields,
 )
 from ui.errors import MAX_HEDGED_PATH_STEPS, MAX_PATH_STEPS
+from ui.units import format_number
 
 __all__ = [
     "ARCHITECTURE_LABELS",
@@ -354,10 +355,10 @@ def takeaway(run: LearnedRun, loss: str) -> str:
     diff = learned[col] - delta[col]
     se = math.hypot(learned[f"{col}_se"], delta[f"{col}_se"])
     verdict = "below" if diff < 0 else "above"
-    return (f"Takeaway: on fresh paths the learned hedge's {name} is {learned[col]:.4g} against "
-            f"{delta[col]:.4g} for the delta hedge ({verdict} it by {abs(diff):.3g}, about "
+    return (f"Takeaway: on fresh paths the learned hedge's {name} is {format_number(learned[col])} against "
+            f"{format_number(delta[col])} for the delta hedge ({verdict} it by {format_number(abs(diff))}, about "
             f"{abs(diff) / se if se > 0 else float('inf'):.1f} standard errors), trading "
-            f"{learned['turnover']:.3g} shares per path against {delta['turnover']:.3g}.")
+            f"{format_number(learned['turnover'])} shares per path against {format_number(delta['turnover'])}.")
 
 
 # -- Hull and White on history and on Heston ------------------------------------------------------

@@ -176,7 +176,7 @@ def _run(settings: Mapping[str, Any], book_data: Mapping[str, Any], market: Mapp
 
     horizon = plan.size.horizon
     frontier["hover"] = [
-        f"{trades:.1f} trades per path" + ("" if math.isnan(h) else f"; band today ±{h:.3g} shares")
+        f"{trades:.1f} trades per path" + ("" if math.isnan(h) else f"; band today ±{format_number(h)} shares")
         for trades, h in zip(frontier["mean_trades"], frontier["band_today"], strict=True)
     ]
     curve = theory_curve(book, ref, spot=plan.size.spot, horizon=horizon, n_steps=plan.size.n_steps,

@@ -149,17 +149,25 @@ def format_money(value: float | None, *, unbounded: str = "unbounded") -> str:
 
 def format_number(x: float) -> str:
     """A number in a sentence: thousands without decimals, units with two, small ones with
-    three significant digits.
+    three significant digits, in fixed decimals: people read 0.0000859, not 8.59e-05.
 
     >>> format_number(1234.5), format_number(-2.345), format_number(0.012345)
     ('1,234', '-2.35', '0.0123')
+    >>> format_number(8.59e-05), format_number(0.0), format_number(-3e-12)
+    ('0.0000859', '0', '0')
     """
     a = abs(x)
+    if not np.isfinite(x):
+        return "n/a" if np.isnan(x) else ("-" if x < 0 else "") + "unbounded"
     if a >= 100:
         return f"{x:,.0f}"
     if a >= 1:
         return f"{x:.2f}"
-    return f"{x:.3g}"
+    if a < 5e-9:
+        return "0"
+    # Three significant digits, but never more than eight decimals: below that it is zero.
+    decimals = min(2 - int(np.floor(np.log10(a))), 8)
+    return f"{x:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def step_days(horizon: float, n_steps: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -323,3 +324,13 @@ def test_library_errors_name_the_fields_label(lab, inputs, label, code_name):
     messages = [e.value for e in lab.error]
     assert any(label in m for m in messages), messages
     assert not any(code_name in m for m in messages), messages
+
+
+def test_tiny_costs_read_in_fixed_decimals(lab):
+    # A thousandth of a basis point: the mean cost per path is of the order of 1e-5.
+    _submit(lab, n_paths=SMALL, cost_bp=0.001)
+    assert not lab.exception and not lab.error
+    text = next(i.value for i in lab.info if i.value.startswith("Takeaway"))
+    cost = re.search(r"mean cost of ([^ ]+) over", text).group(1)
+    assert re.fullmatch(r"0\.0000\d+", cost), text
+    assert 1e-6 < float(cost) < 1e-4
