@@ -86,26 +86,34 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _place_labels(points: FloatArray, names: list[str], x_max: float, y_max: float,
-                  taken: list[Box]) -> list[str]:
+def _marker_boxes(points: FloatArray, x_max: float, y_max: float) -> list[Box]:
     px = [_to_px(x, y, x_max, y_max) for x, y in points]
-    markers = [(cx - 7, cy - 7, cx + 7, cy + 7) for cx, cy in px]
+    return [(cx - 7, cy - 7, cx + 7, cy + 7) for cx, cy in px]
+
+
+def _place_labels(points: FloatArray, names: list[str], x_max: float, y_max: float,
+                  taken: list[Box], rules: FloatArray) -> list[str]:
+    px = [_to_px(x, y, x_max, y_max) for x, y in points]
+    markers = _marker_boxes(points, x_max, y_max)
+    fixed = taken + _marker_boxes(rules, x_max, y_max)
     positions = []
     for i, ((cx, cy), name) in enumerate(zip(px, names, strict=True)):
-        others = taken + [m for j, m in enumerate(markers) if j != i]
+        others = fixed + [m for j, m in enumerate(markers) if j != i]
         choice = next((p for p in _TEXT_POSITIONS
                        if not any(_overlaps(_text_box(cx, cy, name, p), o) for o in others)),
                       _TEXT_POSITIONS[i % len(_TEXT_POSITIONS)])
         positions.append(choice)
-        taken = [*taken, _text_box(cx, cy, name, choice)]
+        fixed = [*fixed, _text_box(cx, cy, name, choice)]
     return positions
 
 
-def _highlight_arrow(point: tuple[float, float], text: str, setups: FloatArray, x_max: float,
-                     y_max: float) -> tuple[tuple[int, int], Box]:
+def _highlight_arrow(point: tuple[float, float], text: str, setups: FloatArray, rules: FloatArray,
+                     x_max: float, y_max: float) -> tuple[tuple[int, int], Box]:
     cx, cy = _to_px(*point, x_max, y_max)
+    # A set-up's box reaches up over its label's likeliest place, above the diamond.
     near = [_to_px(x, y, x_max, y_max) for x, y in setups]
     near_boxes = [(x - 7, y - 7, x + 7, y + 7 + 1.6 * _FONT_PX) for x, y in near]
+    near_boxes += _marker_boxes(rules, x_max, y_max)
     for ax, ay in _ARROWS:
         box = _text_box(cx + ax, cy - ay, text, "middle center", gap=0.0)
         if not any(_overlaps(box, b) for b in near_boxes):
@@ -442,10 +450,12 @@ def cost_risk_frontier_figure(
     # Axes start at zero (rangemode "tozero"), so pixels follow from the largest values.
     x_max = float(np.nanmax(np.concatenate([std, pts[:, 0], [1e-12]]))) * 1.05
     y_max = float(np.nanmax(np.concatenate([cost, pts[:, 1], [1e-12]]))) * 1.05
+    rule_points = np.column_stack([std, cost])
     taken: list[Box] = []
     if highlight is not None:
         i = labels.index(highlight)
-        (ax, ay), box = _highlight_arrow((float(std[i]), float(cost[i])), highlight, pts, x_max, y_max)
+        (ax, ay), box = _highlight_arrow((float(std[i]), float(cost[i])), highlight, pts, rule_points,
+                                         x_max, y_max)
         taken.append(box)
         fig.add_annotation(
             x=float(std[i]), y=float(cost[i]), text=highlight, showarrow=True, arrowhead=2,
@@ -456,7 +466,7 @@ def cost_risk_frontier_figure(
         fig.add_trace(
             go.Scatter(
                 x=pts[:, 0], y=pts[:, 1], mode="markers+text", name="Your set-ups", text=names,
-                textposition=_place_labels(pts, names, x_max, y_max, taken),
+                textposition=_place_labels(pts, names, x_max, y_max, taken, rule_points),
                 marker={"symbol": "diamond-open", "size": 13, "color": _SETUP,
                         "line": {"width": 2}},
                 hovertemplate="%{text}<br>std %{x:.4g}<br>cost %{y:.4g}<extra>set-up</extra>",
