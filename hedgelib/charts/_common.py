@@ -27,7 +27,7 @@ LONG_SERIES = 500
 
 # Text sizes are guessed for a plot as narrow as a half-width Streamlit column.
 _NARROW_PLOT_PX = 340.0
-_CHAR_PX = 0.6  # average character width per pixel of font size
+_CHAR_PX = 0.5  # average character width per pixel of font size (Open Sans)
 
 
 def hedge_colour(name: str) -> str | None:
