@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.home import render_home
-from ui.pages import available_pages
+from ui.pages import FAVICON, available_pages
 
-st.set_page_config(page_title="Hedge Lab", page_icon=":material/shield:", layout="wide")
+st.set_page_config(page_title="Hedge Lab", page_icon=FAVICON, layout="wide")
 
 navigation = st.navigation(
     [st.Page(render_home, title="Home", icon=":material/home:", default=True)]

@@ -18,6 +18,7 @@ from ui.option_book import (
     dollar_gamma_of,
     takeaway,
 )
+from ui.pages import FAVICON
 from ui.state import get_book, get_market, set_book, set_market
 from ui.units import (
     DAY_UNITS,
@@ -31,7 +32,7 @@ from ui.units import (
     years_to_days,
 )
 
-st.set_page_config(page_title="Option Book & Greeks", page_icon=":material/stacked_line_chart:", layout="wide")
+st.set_page_config(page_title="Option Book & Greeks", page_icon=FAVICON, layout="wide")
 ss = st.session_state
 
 DEFAULT_PRESET = "short_call"  # the book every other page uses until the user builds one

@@ -8,6 +8,7 @@ from hedgelib.charts.market import fan_chart_figure, price_history_figure, volat
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from hedgelib.market.models import MODELS
 from ui.errors import stop_on_error
+from ui.pages import FAVICON
 from ui.source_picker import pick_source, show_source
 from ui.underlying import (
     FAN_LEVELS,
@@ -23,7 +24,7 @@ from ui.underlying import (
 )
 from ui.units import to_percent
 
-st.set_page_config(page_title="Underlying", page_icon=":material/show_chart:", layout="wide")
+st.set_page_config(page_title="Underlying", page_icon=FAVICON, layout="wide")
 ss = st.session_state
 
 PAGE_DEFAULTS = {"ul_vol_window": 21, "ul_log_scale": False, "ul_show_vix": True,

@@ -46,6 +46,7 @@ from ui.backtest import (
     trades_csv,
 )
 from ui.errors import stop_on_error
+from ui.pages import FAVICON
 from ui.scenario import (
     apply_book_and_market,
     read_link_once,
@@ -59,7 +60,7 @@ from ui.state import get_book, get_market
 from ui.units import to_percent
 from ui.widgets import metric_grid
 
-st.set_page_config(page_title="Historical Backtest", page_icon=":material/history:", layout="wide")
+st.set_page_config(page_title="Historical Backtest", page_icon=FAVICON, layout="wide")
 ss = st.session_state
 SUBMITTED = "bt_submitted"  # inputs of the run on show; outlives Streamlit's widget cleanup
 # Computed on every run from the registries: a part registered since is offered at once.

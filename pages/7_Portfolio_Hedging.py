@@ -28,6 +28,7 @@ from hedgelib.scenario.portfolio import (
     portfolio_schema,
 )
 from ui import forms
+from ui.pages import FAVICON
 from ui.portfolio import (
     DATE_FIELDS,
     FUTURES_INPUTS,
@@ -50,7 +51,7 @@ from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages
 from ui.source_picker import pick_source
 from ui.widgets import csv_text
 
-st.set_page_config(page_title="Portfolio Hedging", page_icon=":material/savings:", layout="wide")
+st.set_page_config(page_title="Portfolio Hedging", page_icon=FAVICON, layout="wide")
 ss = st.session_state
 FIELDS = portfolio_fields()
 SCHEMA = portfolio_schema()

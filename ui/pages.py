@@ -11,9 +11,13 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["APP_ROOT", "PAGES", "PageInfo", "available_pages"]
+__all__ = ["APP_ROOT", "FAVICON", "PAGES", "PageInfo", "available_pages"]
 
 APP_ROOT = Path(__file__).resolve().parents[1]
+
+# Every page's browser tab icon, drawn here and served inline: a ":material/...:" icon would
+# be fetched from a font server, which an offline classroom does not reach.
+FAVICON = str(APP_ROOT / "ui" / "assets" / "favicon.svg")
 
 
 @dataclass(frozen=True)
