@@ -17,6 +17,7 @@ A simulated market offers every registered model and asks for its parameters
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -65,7 +66,11 @@ YAHOO_EARLIEST = dt.date(1970, 1, 1)
 
 
 def show_source(choice: SourceChoice, *, show_warnings: bool = True) -> None:
-    """Say which source is in use (and, by default, the loader's warnings) on the page."""
+    """Say which source is in use (and, by default, the loader's warnings) on the page, and
+    why the picker's latest choice could not be used: the picker sits in the sidebar, but
+    people look at the page."""
+    for problem in choice.problems:
+        st.error(problem)
     st.info("Source in use: " + describe_source(choice), icon=":material/database:")
     if show_warnings:
         for w in choice.warnings:
@@ -78,6 +83,12 @@ def show_source(choice: SourceChoice, *, show_warnings: bool = True) -> None:
 
 def _keys(prefix: str) -> Callable[[str], str]:
     return lambda name: f"{prefix}src_{name}"
+
+
+def _problem(ss: MutableMapping[str, Any], k: Callable[[str], str], message: str) -> None:
+    """Show why a choice cannot be used, here, and keep it for :func:`show_source`."""
+    st.error(message)
+    ss[k("problems")] = [*ss.get(k("problems"), []), message]
 
 
 def _param_key(k: Callable[[str], str], model: str, fld: str) -> str:
@@ -211,7 +222,7 @@ def _history_panel(ss: MutableMapping[str, Any], k: Callable[[str], str], prefix
                 try:
                     parse_csv(data, upload.name, dayfirst)
                 except HedgeLibError as exc:
-                    st.error(f"CSV file {upload.name}: {exc}")
+                    _problem(ss, k, f"CSV file {upload.name}: {exc}")
                     return None
                 ss[CSV_KEY] = {"filename": upload.name, "data": data, "dayfirst": dayfirst}
                 # A new file: show all of it first.
@@ -240,7 +251,7 @@ def _history_panel(ss: MutableMapping[str, Any], k: Callable[[str], str], prefix
             try:
                 ss[YAHOO_KEY] = fetch_yahoo(ticker.strip().upper(), start.isoformat(), end.isoformat())
             except HedgeLibError as exc:
-                st.error(f"Yahoo Finance: {exc}")
+                _problem(ss, k, f"Yahoo Finance: {exc}")
         got = ss.get(YAHOO_KEY)
         if got is None:
             st.info("Type a ticker and press the button: Yahoo is only called on request.")
@@ -256,7 +267,7 @@ def _history_panel(ss: MutableMapping[str, Any], k: Callable[[str], str], prefix
     try:
         full.between(h["start"], h["end"])
     except HedgeLibError as exc:
-        st.error(f"Date window: {exc}")
+        _problem(ss, k, f"Date window: {exc}")
         return None
     return h
 
@@ -281,7 +292,7 @@ def _model_panel(ss: MutableMapping[str, Any], k: Callable[[str], str], prefix: 
                    "maximum likelihood (arch), simulated from the variance forecast for the "
                    "next day. Pick the history and its window under another source kind first.")
     if k("calib_error") in ss:
-        st.error(ss[k("calib_error")])
+        _problem(ss, k, ss[k("calib_error")])
     m = copy.deepcopy(desc["model"])
     m["name"] = name
     m["spot"] = float(ss[k("spot")])
@@ -307,6 +318,7 @@ def pick_source(prefix: str) -> SourceChoice:
     """
     ss = st.session_state
     k = _keys(prefix)
+    ss[k("problems")] = []
     desc = get_source(ss)
     _restore_widgets(ss, k, desc)
     kind = st.radio("Source", list(KINDS), key=k("kind"), format_func=KINDS.get)
@@ -325,10 +337,10 @@ def pick_source(prefix: str) -> SourceChoice:
         try:
             choice = build_choice(new, ss)
         except HedgeLibError as exc:
-            st.error(f"{KINDS[kind]}: {exc}")
+            _problem(ss, k, f"{KINDS[kind]}: {exc}")
         else:
             set_source(new, ss)
-            return choice
+            return dataclasses.replace(choice, problems=tuple(ss[k("problems")]))
     previous = current_source(ss)
     st.caption(f"Still using: {previous.label}.")
-    return previous
+    return dataclasses.replace(previous, problems=tuple(ss[k("problems")]))

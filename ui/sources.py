@@ -226,6 +226,9 @@ class SourceChoice:
         Notes from the loader (cleaned rows, suspicious jumps, a stale cache).
     note : str
         For a model: where its parameters came from.
+    problems : tuple of str
+        Why the picker's latest choice could not be used (a bad file, a failed download, a
+        bad date window); the source in use is then the one before.
     """
 
     description: dict[str, Any]
@@ -236,6 +239,7 @@ class SourceChoice:
     volatility: float = math.nan
     warnings: tuple[str, ...] = field(default=())
     note: str = ""
+    problems: tuple[str, ...] = field(default=())
 
     @property
     def kind(self) -> str:

@@ -102,8 +102,10 @@ def test_yahoo_offline_is_a_clear_error_and_the_page_keeps_working(underlying):
     underlying.text_input(key="ul_src_ticker").input("AAPL").run()
     underlying.button(key="ul_src_yahoo_go").click().run()
     assert not underlying.exception
-    assert len(underlying.error) == 1
-    message = underlying.error[0].value
+    # Next to the picker, and in the main area, where people look.
+    assert [e.value for e in underlying.main.error] == [e.value for e in underlying.sidebar.error]
+    assert len(underlying.main.error) == 1
+    message = underlying.main.error[0].value
     assert "offline" in message and "bundled data" in message and "AAPL" in message
     # The previous source stays in use and the underlying still draws it.
     assert _metrics(underlying)["First date"] == "2014-01-02"
@@ -115,8 +117,9 @@ def test_bad_csv_shows_an_error_not_a_traceback(underlying):
     bad = b"Date,Close\n2021-01-04,100\n2021-01-05,abc\n"
     underlying.file_uploader(key="ul_src_csv").set_value(("bad.csv", bad, "text/csv")).run()
     assert not underlying.exception
-    assert len(underlying.error) == 1
-    assert "bad.csv" in underlying.error[0].value and "line 3" in underlying.error[0].value
+    assert [e.value for e in underlying.main.error] == [e.value for e in underlying.sidebar.error]
+    assert len(underlying.main.error) == 1
+    assert "bad.csv" in underlying.main.error[0].value and "line 3" in underlying.main.error[0].value
     assert CSV_KEY not in underlying.session_state
     assert underlying.session_state[SOURCE_KEY]["kind"] == "bundled"
 
@@ -195,7 +198,8 @@ def test_model_parameters_and_simulation_caps(underlying):
     underlying.selectbox(key="ul_src_model").select("GARCH").run()
     underlying.number_input(key="ul_src_GARCH_beta").set_value(0.95).run()
     assert not underlying.exception
-    assert ["alpha + beta must be < 1" in e.value for e in underlying.error] == [True]
+    assert ["alpha + beta must be < 1" in e.value for e in underlying.sidebar.error] == [True]
+    assert ["alpha + beta must be < 1" in e.value for e in underlying.main.error] == [True]
     assert underlying.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]["beta"] == pytest.approx(0.90)
     underlying.number_input(key="ul_src_GARCH_beta").set_value(0.9).run()
     underlying.number_input(key="ul_n_paths").set_value(5000)
