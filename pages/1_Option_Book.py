@@ -282,9 +282,21 @@ st.subheader("Per-leg values and greeks")
 legs = trader_greeks_frame(result.legs)
 legs.insert(legs.columns.get_loc("expiry"), f"expiry ({unit})", years_to_days(result.legs["expiry"].to_numpy(float), unit))
 legs = legs.rename(columns={"expiry": "expiry (years)", "strike": "strike (currency)", "value": "value (currency)"})
-st.dataframe(legs, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.4f")
-                            for c in legs.columns if c not in ("leg", "kind")})
+# Fifteen columns: short headers (the full label and unit in each header's help) and fixed
+# widths keep every column in view on a laptop screen, the sidebar open.
+leg_columns = {
+    "leg": st.column_config.NumberColumn("Leg", width=40),
+    "kind": st.column_config.TextColumn("Kind", width=45),
+    "strike (currency)": st.column_config.NumberColumn("Strike", help="Strike (currency)", format="%.2f", width=65),
+    f"expiry ({unit})": st.column_config.NumberColumn("Expiry (d)", help=f"Expiry in {unit}", format="%.1f", width=75),
+    "quantity": st.column_config.NumberColumn("Qty", help="Signed: + long, - short.", format="%.2f", width=50),
+    "value (currency)": st.column_config.NumberColumn("Value", help="Value at the valuation date (currency)",
+                                                      format="%.4f", width=70),
+} | {g.label: st.column_config.NumberColumn(g.short, help=f"{g.label}: {g.help}",
+                                            format=f"%.{max(g.decimals, 4)}f", width=74)
+     for g in GREEK_UNITS.values() if g.label in legs.columns}
+st.dataframe(legs, hide_index=True, width="stretch", column_config=leg_columns,
+             column_order=list(leg_columns))  # the page counts in days: years stay out of view
 
 # ---- greeks against spot -------------------------------------------------------------------
 profile = trader_greeks_frame(result.profile)

@@ -304,9 +304,17 @@ if isinstance(result, RollingResult):
     )
     st.subheader("Every trade")
     table = rolling_trades_table(result)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                for c in table.columns if c not in ("entry", "expiry", "hedge trades")})
+    money = {c: st.column_config.NumberColumn(format="%.2f")
+             for c in table.columns if c not in ("entry", "expiry", "hedge trades")}
+    # Seventeen columns do not fit a laptop screen: the trade and its result, then its P&L
+    # split by greek, each table with every column in view.
+    explain = [c for c in ("gamma", "theta", "vega", "delta", "residual", "theory P&L") if c in table.columns]
+    st.dataframe(table, hide_index=True, width="stretch", column_config=money,
+                 column_order=[c for c in table.columns if c not in explain])
+    st.caption("P&L of each trade split by greek (price units), and the theory P&L: what the "
+               "trade's variance spread predicts from its gamma exposure.")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=money,
+                 column_order=["entry", *explain])
 elif result is not None:
     s = result.summary()
     st.subheader("Replay results")

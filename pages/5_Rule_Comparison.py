@@ -194,14 +194,30 @@ st.caption(
     "than the separate standard errors)."
 )
 table = display_table(view)
+# Fifteen columns do not fit a laptop screen: the strategy and rule are in the set-ups table
+# above (and in the CSV), the headers are short (each one's help says it in full) and the
+# widths fixed, so every number stays in view.
+paired = next(c for c in table.columns if c.startswith("Mean P&L minus"))
+short = {
+    "Set-up": ("Set-up", "The set-up's name, as in the table above.", None, 150),
+    "Mean P&L": ("Mean P&L", "Mean P&L per path (currency).", "%.4f", 74),
+    "Mean P&L SE": ("± SE", "One standard error of the mean P&L.", "%.4f", 64),
+    "Std of P&L": ("Std", "Standard deviation of the P&L (currency).", "%.4f", 66),
+    "Std SE": ("± SE", "One standard error of the std.", "%.4f", 64),
+    "VaR 99%": ("VaR 99%", "Loss exceeded on 1% of paths (currency).", "%.4f", 70),
+    "ES 99%": ("ES 99%", "Average loss in the worst 1% of paths (currency).", "%.4f", 70),
+    "Mean cost": ("Cost", "Mean transaction costs per path (currency).", "%.4f", 66),
+    "Mean trades": ("Trades", "Mean rebalances per path.", "%.1f", 62),
+    "Variance cut (%)": ("Var cut %", "Variance of the P&L removed by the hedge, in percent.", "%.2f", 72),
+    "Std / premium (%)": ("Std/prem %", "Std of the P&L over the absolute premium, in percent.", "%.1f", 80),
+    paired: ("Δ mean", f"{paired} (currency): a paired difference, on the same paths.", "%.4f", 70),
+    "Paired SE": ("± SE", "One standard error of the paired difference.", "%.4f", 64),
+}
 st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="%.4f") for c in table.columns
-                   if c not in ("Set-up", "Strategy", "Rule", "Mean trades", "Variance cut (%)",
-                                "Std / premium (%)")}
-    | {"Mean trades": st.column_config.NumberColumn(format="%.1f"),
-       "Variance cut (%)": st.column_config.NumberColumn(format="%.2f"),
-       "Std / premium (%)": st.column_config.NumberColumn(format="%.1f")},
+    table, hide_index=True, width="stretch", column_order=list(short),
+    column_config={c: (st.column_config.TextColumn(label, help=text, width=w) if fmt is None
+                       else st.column_config.NumberColumn(label, help=text, format=fmt, width=w))
+                   for c, (label, text, fmt, w) in short.items()},
 )
 st.download_button("Download the summary table (CSV)", csv_text(table),
                    file_name="rule_comparison_summary.csv", mime="text/csv", on_click="ignore",

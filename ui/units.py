@@ -50,31 +50,34 @@ class GreekUnit:
     divisor: float
     help: str
     decimals: int = 4
+    short: str = ""  # a column header for tables with many columns, the unit kept
 
 
 GREEK_UNITS: dict[str, GreekUnit] = {
     g.field: g
     for g in (
         GreekUnit("delta", "Delta (shares)", 1.0,
-                  "Change in book value per 1.00 move in spot: the shares that hedge it."),
+                  "Change in book value per 1.00 move in spot: the shares that hedge it.", short="Delta"),
         GreekUnit("gamma", "Gamma per 1.00 of spot", 1.0,
-                  "Change in delta per 1.00 move in spot."),
+                  "Change in delta per 1.00 move in spot.", short="Gamma"),
         GreekUnit("vega", "Vega per vol point", 100.0,
                   "Change in book value when volatility rises by one point (1%, e.g. 20% to 21%); raw vega / 100.",
-                  decimals=3),
+                  decimals=3, short="Vega/pt"),
         GreekUnit("theta", "Theta per trading day", float(TRADING_DAYS_PER_YEAR),
                   "Change in book value over one trading day with nothing else moving; "
                   f"raw theta (per year) / {TRADING_DAYS_PER_YEAR}, the lab's trading year.",
-                  decimals=3),
+                  decimals=3, short="Theta/day"),
         GreekUnit("rho", "Rho per 1%", 100.0,
                   "Change in book value when the rate rises by one percentage point; raw rho / 100.",
-                  decimals=3),
+                  decimals=3, short="Rho/1%"),
         GreekUnit("vanna", "Vanna per vol point", 100.0,
-                  "Change in delta when volatility rises by one point; raw vanna / 100."),
+                  "Change in delta when volatility rises by one point; raw vanna / 100.", decimals=6, short="Vanna/pt"),
         GreekUnit("volga", "Volga per vol point²", 100.0 * 100.0,
-                  "Change in vega-per-vol-point when volatility rises by one point; raw volga / 10,000."),
+                  "Change in vega-per-vol-point when volatility rises by one point; raw volga / 10,000.",
+                  decimals=6, short="Volga/pt²"),
         GreekUnit("charm", "Charm per trading day", float(TRADING_DAYS_PER_YEAR),
-                  f"Change in delta over one trading day; raw charm (per year) / {TRADING_DAYS_PER_YEAR}."),
+                  f"Change in delta over one trading day; raw charm (per year) / {TRADING_DAYS_PER_YEAR}.",
+                  decimals=6, short="Charm/day"),
     )
 }
 
