@@ -20,9 +20,9 @@ from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts
 from hedgelib.market.history import load_bundled
 from hedgelib.scenario import backtest_fields, backtest_schema
+from tests.app.inputs import set_number
 from ui.backtest import book_phrase, count_entries, rolling_view
 from ui.sources import CSV_KEY, SOURCE_KEY, default_source
-from tests.app.inputs import set_number
 
 PAGE = "pages/4_Historical_Backtest.py"
 ONE_BP = TransactionCosts(proportional=1e-4)  # the form's default cost

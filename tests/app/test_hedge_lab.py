@@ -12,9 +12,9 @@ from hedgelib.book import Book, OptionLeg, preset_book
 from hedgelib.hedging import EveryNSteps, TransactionCosts, run_experiment
 from hedgelib.market.models import GBM
 from hedgelib.scenario import hedge_lab_schema
+from tests.app.inputs import set_number
 from ui.hedge_lab import MAX_PATH_STEPS, PROGRESS_FROM
 from ui.state import BOOK_KEY, MARKET_KEY
-from tests.app.inputs import set_number
 
 SCHEMA = hedge_lab_schema()
 

@@ -7,9 +7,9 @@ import pytest
 from hedgelib.book import Book
 from hedgelib.hedging.setup import STRATEGIES
 from hedgelib.learned import registered_deep_hedges, unregister_deep_hedge
+from tests.app.inputs import set_number
 from ui.learned import PRESETS
 from ui.state import BOOK_KEY
-from tests.app.inputs import set_number
 
 PAGE = "pages/8_Learned_Hedging.py"
 # Small enough to train in a second once compiled; 10 steps and batches of 250 share the

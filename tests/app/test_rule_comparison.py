@@ -17,8 +17,8 @@ from hedgelib.hedging import (
 )
 from hedgelib.market.models import GBM
 from hedgelib.scenario import default_setups, rule_comparison_schema
-from ui.errors import MAX_HEDGED_PATH_STEPS
 from tests.app.inputs import set_number
+from ui.errors import MAX_HEDGED_PATH_STEPS
 
 SCHEMA = rule_comparison_schema()
 
