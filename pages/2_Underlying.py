@@ -7,6 +7,7 @@ import streamlit as st
 from hedgelib.charts.market import fan_chart_figure, price_history_figure, volatility_history_figure
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from hedgelib.market.models import MODELS
+from ui import forms
 from ui.errors import stop_on_error
 from ui.pages import FAVICON
 from ui.source_picker import pick_source, show_source
@@ -123,18 +124,20 @@ else:
     st.subheader("Simulated sample paths")
     with st.form("ul_sim_form"):
         c1, c2, c3, c4 = st.columns(4)
-        c1.number_input("Paths", min_value=10, max_value=MAX_PATHS, step=100, key="ul_n_paths",
-                        value=saved("ul_n_paths"))
+        forms.count_input(forms.Field("n_paths", "Paths", saved("ul_n_paths"), low=10, high=MAX_PATHS),
+                          "ul_n_paths", c1)
         c2.number_input("Horizon (trading days)", min_value=1, max_value=MAX_STEPS, step=21,
                         key="ul_horizon_days", value=saved("ul_horizon_days"), help=f"{TRADING_DAYS_PER_YEAR} trading days a year.")
-        c3.number_input("Time steps", min_value=1, max_value=MAX_STEPS, step=21, key="ul_n_steps",
-                        value=saved("ul_n_steps"),
-                        help="Equal steps over the horizon; one per trading day is the natural grid.")
+        forms.count_input(forms.Field("n_steps", "Time steps", saved("ul_n_steps"), low=1, high=MAX_STEPS,
+                                      help="Equal steps over the horizon; one per trading day is the "
+                                           "natural grid."), "ul_n_steps", c3)
         c4.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="ul_seed", value=saved("ul_seed"),
                         help="The same seed gives the same paths.")
         st.form_submit_button("Simulate", icon=":material/play_arrow:")
         st.caption(f"Capped at {MAX_PATHS:,} paths, {MAX_STEPS:,} steps and {MAX_CELLS:,} paths x steps.")
     remember("ul_n_paths", "ul_horizon_days", "ul_n_steps", "ul_seed")
+    if {"ul_n_paths", "ul_n_steps"} & set(ss.get(forms.INVALID_COUNTS, {})):
+        st.stop()  # the form says why, under the field: nothing is simulated
     n_paths, n_steps = int(ss["ul_n_paths"]), int(ss["ul_n_steps"])
     horizon = int(ss["ul_horizon_days"]) / TRADING_DAYS_PER_YEAR
     with stop_on_error("Simulation: "):

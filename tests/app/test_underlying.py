@@ -202,11 +202,28 @@ def test_model_parameters_and_simulation_caps(underlying):
     assert ["alpha + beta must be < 1" in e.value for e in underlying.main.error] == [True]
     assert underlying.session_state[SOURCE_KEY]["model"]["params"]["GARCH"]["beta"] == pytest.approx(0.90)
     underlying.number_input(key="ul_src_GARCH_beta").set_value(0.9).run()
-    underlying.number_input(key="ul_n_paths").set_value(5000)
-    underlying.number_input(key="ul_n_steps").set_value(2520)
+    underlying.text_input(key="ul_n_paths_text").input("5,000")
+    underlying.text_input(key="ul_n_steps_text").input("2520")
     next(b for b in underlying.button if b.label == "Simulate").click().run()
     assert not underlying.exception
     assert [e.value for e in underlying.error] == [
         "Simulation: paths x steps is capped at 1,000,000 on this page, got 5,000 x 2,520 = "
         "12,600,000: fewer paths or fewer steps"
     ]
+
+
+def test_simulated_paths_read_exponents_and_refuse_out_of_bounds(underlying):
+    underlying.radio(key="ul_src_kind").set_value("model").run()
+    underlying.text_input(key="ul_n_paths_text").input("2e3")
+    next(b for b in underlying.button if b.label == "Simulate").click().run()
+    assert not underlying.exception and not underlying.error
+    assert underlying.session_state["ul_n_paths"] == 2000
+    charts = len(underlying.get("plotly_chart"))
+    assert charts > 0
+    underlying.text_input(key="ul_n_paths_text").input("2e5")
+    next(b for b in underlying.button if b.label == "Simulate").click().run()
+    assert not underlying.exception
+    assert [e.value for e in underlying.error] == [
+        "Paths: 2e5 (200,000) is above the largest allowed, 5,000."
+    ]
+    assert len(underlying.get("plotly_chart")) == 0  # nothing simulated
