@@ -30,7 +30,7 @@ __all__ = [
 # The library names the argument first ("kappa must be positive, got 0.0"), after a part's
 # own prefix ("Heston (stochastic volatility): kappa ...") and ends with the value it got.
 _SUBJECT = re.compile(r"(^|: )([A-Za-z_][A-Za-z0-9_]*)(?= (?:must|is|are|should|cannot|has|needs|=)\b)")
-_GOT = re.compile(r"(, got )(-?[0-9.]+(?:e[-+]?[0-9]+)?)\s*$")
+_GOT = re.compile(r"(, got )(-?[0-9.]+(?:e[-+]?[0-9]+)?)(?=\s*$|[ ;])")
 
 
 def in_labels(message: str, fields: Mapping[str, Parameter]) -> str:

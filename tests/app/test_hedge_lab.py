@@ -132,7 +132,7 @@ def test_bad_inputs_show_errors_and_the_form_stays(lab):
     assert not lab.exception
     assert len(lab.error) == 1
     text = lab.error[0].value
-    assert "Hedge option" in text and "tenor" in text and "0.0" in text
+    assert "Hedge option: tenor (trading days) must be positive" in text and "got 0 " in text
     assert not lab.metric
     assert _run_button(lab)  # the form still works: fix the input and run again
     _submit(lab, hopt_tenor_days=126.0)
@@ -141,7 +141,7 @@ def test_bad_inputs_show_errors_and_the_form_stays(lab):
     _submit(lab, model="GARCH", garch_alpha=0.2, garch_beta=0.85)
     assert "alpha + beta must be < 1" in lab.error[0].value
     _submit(lab, model="GBM", hedge_vol_pct=0.0)
-    assert "hedge_volatility" in lab.error[0].value
+    assert "Hedge volatility (%) must be positive" in lab.error[0].value
     assert not lab.exception
 
 
@@ -285,7 +285,9 @@ def test_the_hedge_option_rolls_before_its_expiry(lab):
     _submit(lab, hopt_roll_days=0.0)
     assert not lab.error and _metrics(lab)["Mean P&L"] != rolled["Mean P&L"]
     _submit(lab, hopt_roll_days=42.0)
-    assert "Hedge option" in lab.error[0].value and "roll_before must be shorter than the tenor" in lab.error[0].value
+    message = lab.error[0].value
+    assert "Hedge option" in message and "Roll before expiry (trading days) must be shorter than the tenor" in message
+    assert "got 42 " in message  # in the field's unit, trading days
 
 
 @pytest.mark.parametrize("typed", ["2e3", "2000", "2,000", " 2_000 "])
