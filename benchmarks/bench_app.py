@@ -38,6 +38,7 @@ import argparse
 import os
 import re
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -51,7 +52,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+# The system Chromium when there is one (Playwright may not be able to download its own).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TARGET_IDLE = 1.5  # seconds from navigation to idle
