@@ -47,6 +47,13 @@ def _dates(value: ArrayLike, name: str) -> pd.DatetimeIndex:
         raise HedgeLibError(f"{name} must be an array of dates, got {value!r}") from None
 
 
+def _thinned(n: int, at_most: int) -> np.ndarray:
+    """Indices of at most ``at_most`` evenly spaced points of ``n``, the first and last kept."""
+    if n <= at_most:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, at_most).round().astype(int))
+
+
 def _check_length(n: int, arr: np.ndarray, name: str, reference: str) -> None:
     if arr.shape != (n,):
         raise HedgeLibError(f"{name} must have the length of {reference} ({n}), got {arr.size}")
@@ -54,7 +61,7 @@ def _check_length(n: int, arr: np.ndarray, name: str, reference: str) -> None:
 
 def insurance_fan_figure(
     times: ArrayLike, bands: Mapping[str, Mapping[float, ArrayLike]],
-    floors: Mapping[str, ArrayLike], *, columns: int = 3,
+    floors: Mapping[str, ArrayLike], *, columns: int = 3, max_points: int = 130,
     title: str = "Portfolio value against the floor", x_title: str = "Time (trading days)",
     y_title: str = "Portfolio value (currency)",
 ) -> go.Figure:
@@ -74,6 +81,10 @@ def insurance_fan_figure(
         left out.
     columns : int, default 3
         Panels per row; they share the y axis so that the strategies compare.
+    max_points : int, default 130
+        Grid times drawn at most (evenly spaced, the first and last kept): quantile bands are
+        smooth in time, and five panels of six traces over a year of daily steps would send
+        the browser ten times the data for the same picture.
     title, x_title, y_title : str
 
     Returns
@@ -95,6 +106,7 @@ def insurance_fan_figure(
     ['CPPI 5%-95%', 'CPPI 5%-95%', 'CPPI median', 'floor']
     """
     t = vector(times, "times")
+    keep = _thinned(t.size, check_int(max_points, "max_points", minimum=2))
     if not isinstance(bands, Mapping) or not bands:
         raise HedgeLibError(f"bands must be a non-empty mapping of strategy to quantiles, got {bands!r}")
     cols = check_int(columns, "columns", minimum=1)
@@ -120,24 +132,25 @@ def insurance_fan_figure(
             if not 0.0 < q < 1.0:
                 raise HedgeLibError(f"bands[{name!r}] levels must lie strictly between 0 and 1, got {q!r}")
             _check_length(t.size, v, f"bands[{name!r}][{q!r}]", "times")
+        levels = {q: v[keep] for q, v in levels.items()}
         order = sorted(levels)
         while len(order) > 1:
             lo, hi = order.pop(0), order.pop(-1)
             label = f"{name} {100 * lo:g}%-{100 * hi:g}%"
             opacity = 0.15 if hi - lo > 0.6 else 0.3
-            add(go.Scatter(x=t, y=levels[lo], mode="lines", line={"width": 0}, name=label,
+            add(go.Scatter(x=t[keep], y=levels[lo], mode="lines", line={"width": 0}, name=label,
                            showlegend=False, hoverinfo="skip"), row, col)
-            add(go.Scatter(x=t, y=levels[hi], mode="lines", line={"width": 0}, fill="tonexty",
+            add(go.Scatter(x=t[keep], y=levels[hi], mode="lines", line={"width": 0}, fill="tonexty",
                            fillcolor=f"rgba(31, 119, 180, {opacity})", name=label, showlegend=False,
                            hoverinfo="skip"), row, col)
         if order:
-            add(go.Scatter(x=t, y=levels[order[0]], mode="lines", line={"color": "#1f77b4"},
+            add(go.Scatter(x=t[keep], y=levels[order[0]], mode="lines", line={"color": "#1f77b4"},
                            name=f"{name} median" if len(levels) > 1 else name, showlegend=False,
                            hovertemplate="%{y:,.2f}<extra>" + name + "</extra>"), row, col)
         if name in floors:
             f = vector(floors[name], f"floors[{name!r}]")
             _check_length(t.size, f, f"floors[{name!r}]", "times")
-            add(go.Scatter(x=t, y=f, mode="lines", line=_FLOOR, name="floor", showlegend=k == 0,
+            add(go.Scatter(x=t[keep], y=f[keep], mode="lines", line=_FLOOR, name="floor", showlegend=k == 0,
                            legendgroup="floor", hovertemplate="floor %{y:,.2f}<extra></extra>"), row, col)
     fig.add_traces(traces, rows=rows, cols=cols)
     fig.update_xaxes(title_text=x_title, row=n_rows)
@@ -149,7 +162,7 @@ def insurance_fan_figure(
 
 def terminal_values_figure(
     values: Mapping[str, ArrayLike], *, floor: float | None = None, capital: float | None = None,
-    max_points: int = 2000, title: str = "Terminal value, strategy by strategy",
+    max_points: int = 1000, title: str = "Terminal value, strategy by strategy",
     y_title: str = "Portfolio value at the horizon (currency)",
 ) -> go.Figure:
     """The distribution of the terminal value of each strategy, side by side (violins).
@@ -160,9 +173,10 @@ def terminal_values_figure(
         Strategy name to terminal values.
     floor, capital : float, optional
         Horizontal reference lines: the floor (dashed red) and the initial capital (grey).
-    max_points : int, default 2000
+    max_points : int, default 1000
         At most this many values per strategy are sent to the browser (the first ones: paths
-        are independent, so they are a random sample); the shape hardly changes.
+        are independent, so they are a random sample); the browser estimates each density
+        itself, and the shape hardly changes beyond this.
     title, y_title : str
 
     Returns
@@ -193,7 +207,7 @@ def terminal_values_figure(
 
 def payoff_scatter_figure(
     index_return: ArrayLike, values: Mapping[str, ArrayLike], *, floor: float | None = None,
-    max_points: int = 1000, title: str = "Payoff: terminal value against the index",
+    max_points: int = 500, title: str = "Payoff: terminal value against the index",
     x_title: str = "Index return over the horizon (%)",
     y_title: str = "Portfolio value at the horizon (currency)",
 ) -> go.Figure:
@@ -207,9 +221,10 @@ def payoff_scatter_figure(
         Strategy name to terminal value on the same paths.
     floor : float, optional
         Horizontal reference line at the floor.
-    max_points : int, default 1000
+    max_points : int, default 500
         Paths drawn per strategy (the first ones: paths are independent, so a random sample);
-        SVG markers, so that the figure draws without WebGL.
+        SVG markers, so that the figure draws without WebGL, and each marker is a node the
+        browser lays out: 500 show the hockey stick as well as thousands.
     title, x_title, y_title : str
 
     Returns

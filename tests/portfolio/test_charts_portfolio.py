@@ -44,6 +44,23 @@ def test_fan_panels_bands_and_floor():
         insurance_fan_figure(T, {}, {})
 
 
+def test_default_figures_send_the_browser_a_bounded_sample():
+    # A year of daily steps and 10,000 paths: the page's defaults are of this size.
+    t = np.arange(253.0)
+    q = {lv: 100 + lv * np.sqrt(t) for lv in (0.05, 0.25, 0.5, 0.75, 0.95)}
+    fan = insurance_fan_figure(t, {"CPPI": q}, {"CPPI": 90 + 0.01 * t})
+    for trace in fan.data:
+        assert len(trace.x) == len(trace.y) <= 130
+        assert trace.x[0] == 0.0 and trace.x[-1] == 252.0  # the start and the horizon stay
+    floor = next(tr for tr in fan.data if tr.name == "floor")
+    np.testing.assert_allclose(floor.y, 90 + 0.01 * np.asarray(floor.x))
+    x = np.random.default_rng(1).normal(0.0, 20.0, 10_000)
+    assert len(terminal_values_figure({"Hold": 100 + x}).data[0].y) == 1000
+    assert len(payoff_scatter_figure(x, {"Hold": 100 + x}).data[0].x) == 500
+    # Short grids are drawn whole.
+    assert len(insurance_fan_figure(T, {"CPPI": BANDS}, {}).data[0].x) == 4
+
+
 def test_terminal_values_and_payoff_scatter():
     rng = np.random.default_rng(0)
     x = rng.normal(5.0, 20.0, 3000)
