@@ -226,7 +226,7 @@ def _results(run, settings: dict, name: str) -> None:
         samples = {run.labels[k]: v for k, v in run.pnl.items() if show_none or k != "none"}
         rng = None if show_none else zoom_range(np.concatenate(list(samples.values())))
         st.plotly_chart(pnl_overlay_figure(samples, x_range=rng,
-                                           title="P&L per path on fresh paths (same paths for every hedge)"),
+                                           title="P&L per path on the same fresh paths"),
                         width="stretch")
     with c_risk:
         names = list(t["set-up"])
@@ -265,7 +265,7 @@ def _results(run, settings: dict, name: str) -> None:
         st.plotly_chart(no_trade_band_figure(
             run.moneyness, learned_lower=run.band[0], learned_upper=run.band[1], delta=delta,
             ww_lower=ww_lo, ww_upper=ww_hi,
-            title=f"No-trade band with {run.band_days:.0f} days left: learned against Whalley-Wilmott"),
+            title=f"No-trade band at {run.band_days:.0f} days vs Whalley-Wilmott"),
             width="stretch")
         if float(settings["cost_bp"]) == 0:
             st.caption("No costs: Whalley-Wilmott's band is empty, and the learned one is only as wide "

@@ -80,7 +80,7 @@ def loss_curve_figure(
 
 def policy_vs_delta_figure(
     moneyness: ArrayLike, learned: Mapping[str, ArrayLike], delta: Mapping[str, ArrayLike], *,
-    title: str = "Learned hedge and Black-Scholes delta against moneyness",
+    title: str = "Learned hedge vs Black-Scholes delta",
     x_title: str = "Moneyness (spot / strike)", y_title: str = "Hedge (shares per option)",
 ) -> go.Figure:
     """Solid lines for the learned hedge, dashed for the delta, one colour per time.
@@ -186,7 +186,7 @@ def no_trade_band_figure(
 
 def risk_comparison_figure(
     names: Sequence[str], measures: Mapping[str, ArrayLike], errors: Mapping[str, ArrayLike] | None = None,
-    *, title: str = "Risk of the hedged P&L on fresh paths (one standard error bars)",
+    *, title: str = "Risk on fresh paths (bars: one standard error)",
     y_titles: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One panel of bars per measure (e.g. entropic risk, ES, std), with error bars.

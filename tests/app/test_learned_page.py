@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hedgelib.book import Book
@@ -66,6 +68,10 @@ def test_small_training_run_compares_and_registers(lab):
     names = registered_deep_hedges()
     assert len(names) == 1 and names[0] in STRATEGIES
     assert any(names[0] in s.value for s in lab.success)
+    # Charts side by side get half the page: at 1440 px a title of 50 characters fills it.
+    half = [json.loads(c.proto.spec)["layout"]["title"]["text"]
+            for col in lab.columns for c in col.get("plotly_chart")]
+    assert len(half) >= 4 and all(len(t) <= 50 for t in half), half
     # The run is cached per input set: the same inputs again do not train again.
     lab.run()
     assert registered_deep_hedges() == names and not lab.exception

@@ -8,8 +8,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 # The deep-hedging tab's charts, by title (the other tab may render too, so they are not counted).
-TITLES = ("P&L per path on fresh paths", "Risk of the hedged P&L", "Training loss per epoch",
-          "Learned hedge and Black-Scholes delta against moneyness", "Learned hedge (starting from the delta)",
+TITLES = ("P&L per path on the same fresh paths", "Risk on fresh paths", "Training loss per epoch",
+          "Learned hedge vs Black-Scholes delta", "Learned hedge (starting from the delta)",
           "No-trade band")
 # The default run (10,000 paths x 30 steps x 20 epochs, then 20,000 fresh paths) takes
 # about 30 s on two idle cores, compilation included; a shared CI machine may be slower.
