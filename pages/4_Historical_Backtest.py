@@ -227,7 +227,7 @@ def _charts(view, *, entries: bool) -> None:
             view.dates, view.prices, view.trade_dates, view.trade_shares,
             trade_prices=view.trade_prices, entry_dates=view.entry_dates if entries else None,
             levels={f"strike {k:,.2f}": k for k in view.strikes}, name=full.name,
-            title="Price and hedge trades" + (" (netted by day)" if entries else ""),
+            title="Price and hedge trades" + (" (all live options)" if entries else ""),
             y_title=f"{full.name} close (price units)",
         ),
         width="stretch",

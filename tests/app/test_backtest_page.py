@@ -96,7 +96,7 @@ def test_default_run_is_a_year_of_monthly_short_straddles_at_the_vix(bt, spx):
     # The trades, then their P&L by greek: two views of one table.
     assert len(bt.dataframe) == 2 and all(len(d.value) == 11 for d in bt.dataframe)
     assert _chart_titles(bt) == [
-        "Price and hedge trades (netted by day)", "Hedge position (all live trades)",
+        "Price and hedge trades (all live options)", "Hedge position (all live trades)",
         "Cumulative P&L by source (all trades)", "Implied against realised volatility",
         "P&L per trade", "P&L against implied minus realised variance",
     ]
