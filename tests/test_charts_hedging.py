@@ -20,15 +20,16 @@ def samples():
     return rng.normal(0.0, 0.4, 5000), rng.normal(0.0, 6.0, 5000)
 
 
-def test_histogram_overlays_two_samples(samples):
+def test_histogram_draws_two_panels_on_one_pnl_axis(samples):
     hedged, unhedged = samples
     fig = pnl_histogram_figure(hedged, unhedged, bins=50, markers={"VaR 99%": -1.0})
     assert [t.type for t in fig.data] == ["bar", "bar"]
-    assert [t.name for t in fig.data] == ["Hedged", "Unhedged"]
-    assert fig.layout.barmode == "overlay"
+    assert [(t.name, t.yaxis) for t in fig.data] == [("Hedged", "y"), ("Unhedged", "y2")]
+    assert fig.layout.xaxis2.matches == "x" or fig.layout.xaxis.matches == "x2"
     assert fig.layout.title.text == "P&L per path at the horizon"
-    assert fig.layout.xaxis.title.text == "P&L (currency)"
-    assert fig.layout.yaxis.title.text == "Share of paths in each bin (%)"
+    assert fig.layout.xaxis2.title.text == "P&L (currency)" and fig.layout.xaxis.title.text is None
+    assert fig.layout.yaxis.title.text == fig.layout.yaxis2.title.text == "Paths in each bin (%)"
+    assert [a.text for a in fig.layout.annotations][:2] == ["Hedged", "Unhedged"]
     a, b = fig.data
     # Bins sized on each sample's own spread; every path in the view is counted once.
     lo, hi = fig.layout.xaxis.range
@@ -37,7 +38,7 @@ def test_histogram_overlays_two_samples(samples):
         assert sum(bars.y) == pytest.approx(100.0 * inside.mean())
         assert bars.x[0] - bars.width / 2 == pytest.approx(sample[inside].min())
     assert a.width == pytest.approx(b.width * 0.4 / 6.0, rel=0.15)
-    assert fig.layout.annotations[0].text == "VaR 99%"
+    assert [a for a in fig.layout.annotations if a.text == "VaR 99%"][0].yref == "y domain"
 
 
 def test_histogram_zoom_drops_values_outside(samples):
@@ -153,6 +154,22 @@ def test_histogram_opens_with_both_distributions_readable():
     inside = (unhedged >= lo) & (unhedged <= hi)
     assert sum(b.y) == pytest.approx(100.0 * inside.mean())
     assert sum(a.y) == pytest.approx(100.0)
+
+
+def test_histogram_of_a_short_option_keeps_the_hedged_panel_readable():
+    # A short call sold at fair value: unhedged, about half the paths keep the premium (one
+    # bin holds them all) and the rest lose up to many times it; hedged, a tight bell.
+    rng = np.random.default_rng(3)
+    n = 10_000
+    premium, z = 4.36, rng.standard_normal(n)
+    unhedged = premium - np.maximum(100.0 * np.exp(0.2 * 0.5 * z) - 100.0, 0.0)
+    hedged = rng.normal(-0.2, 0.44, n)
+    a, b = pnl_histogram_figure(hedged, unhedged).data
+    assert max(b.y) > 40.0  # the atom at the premium
+    # Each panel scales its own heights, so the hedged bell is as tall as its panel allows.
+    assert a.yaxis != b.yaxis
+    fig = pnl_histogram_figure(hedged, unhedged)
+    assert fig.layout.yaxis.autorange is not False and fig.layout.yaxis.range is None
 
 
 def test_histogram_says_in_the_figure_when_tails_are_outside_the_view():

@@ -73,16 +73,16 @@ def pnl_histogram_figure(
     hedged: ArrayLike, unhedged: ArrayLike | None = None, *, bins: int = 80,
     x_range: tuple[float, float] | None = None, markers: Mapping[str, float] | None = None,
     names: tuple[str, str] = ("Hedged", "Unhedged"), title: str = "P&L per path at the horizon",
-    x_title: str = "P&L (currency)", y_title: str = "Share of paths in each bin (%)",
+    x_title: str = "P&L (currency)", y_title: str = "Paths in each bin (%)",
 ) -> go.Figure:
-    """Overlaid histograms of the hedged and unhedged P&L, each readable at its own scale.
+    """Histograms of the hedged and the unhedged P&L, one panel each on a shared P&L axis.
 
     Parameters
     ----------
     hedged : array_like, shape (n_paths,)
         P&L of book plus hedge per path, in currency.
     unhedged : array_like, shape (n_paths,), optional
-        P&L of the book alone on the same paths.
+        P&L of the book alone on the same paths: drawn in a second panel below.
     bins : int, default 80
         Number of bins across each sample's robust spread (its 0.5% to 99.5% quantiles), so
         a tight hedged P&L gets fine bins and a wide unhedged one coarse bins; with
@@ -92,35 +92,38 @@ def pnl_histogram_figure(
         to 99.5% quantiles of both samples; paths outside it are left out of the bars, and a
         note under the plot says how many.
     markers : mapping of str to float, optional
-        Vertical reference lines, label to P&L (e.g. ``{"mean": -0.02, "VaR 99%": -1.3}``),
-        labelled inside the top of the plot, in rows where labels would overlap.
+        Vertical reference lines on the first panel, label to P&L (e.g.
+        ``{"mean": -0.02, "VaR 99%": -1.3}``), labelled inside its top, in rows where labels
+        would overlap.
     names : (str, str)
-        Legend names of the two samples; a name with "unhedged" gets the unhedged colour.
+        Panel titles of the two samples; a name with "unhedged" gets the unhedged colour.
     title, x_title, y_title : str
         Figure and axis titles (with units).
 
     Returns
     -------
     plotly.graph_objects.Figure
-        One ``go.Bar`` trace per sample (``barmode="overlay"``, semi-transparent), bar
-        heights in percent of all paths; one dotted line per marker.
+        One ``go.Bar`` trace per sample, each in its own panel (rows sharing the x axis),
+        bar heights in percent of all paths; one dotted line per marker.
 
     Notes
     -----
     Counts are binned in numpy and drawn as bars, so the figure's size does not grow with
     the number of paths. A perfect hedge of a book sold at its fair value concentrates
     the P&L at zero; its spread, the *hedge error*, shrinks like :math:`1/\\sqrt{N}` with
-    the number of rebalances :math:`N` (Derman and Kamal 1999, *Risk* 12(1)). Bins of
-    different widths make heights a share per bin, not a density: the width of each
-    histogram, not its height, shows how much risk the hedge removed.
+    the number of rebalances :math:`N` (Derman and Kamal 1999, *Risk* 12(1)). Each panel
+    has its own height scale: on one shared axis a short option's unhedged P&L, which
+    puts half the paths in the single bin of the premium kept, flattens the hedged
+    histogram into a sliver. The shared P&L axis keeps the comparison that matters, the
+    widths.
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> fig = pnl_histogram_figure(rng.normal(0, 0.4, 1000), rng.normal(0, 6, 1000), bins=40)
-    >>> [t.name for t in fig.data], fig.layout.barmode
-    (['Hedged', 'Unhedged'], 'overlay')
+    >>> [(t.name, t.yaxis) for t in fig.data]
+    [('Hedged', 'y'), ('Unhedged', 'y2')]
     """
     n_bins = check_int(bins, "bins", minimum=1)
     samples = [vector(hedged, "hedged")]
@@ -133,7 +136,9 @@ def pnl_histogram_figure(
     else:
         view = _robust_view(samples)
         per_sample = [_own_edges(s, n_bins, view) for s in samples]
-    fig = go.Figure()
+    panels = len(samples)
+    fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=list(names[:panels]) if panels > 1 else None)
     outside = []
     defaults = (HEDGED_COLOUR, UNHEDGED_COLOUR)
     for i, (sample, name, edges) in enumerate(zip(samples, names, per_sample, strict=False)):
@@ -145,18 +150,19 @@ def pnl_histogram_figure(
         fig.add_trace(
             go.Bar(
                 x=0.5 * (edges[:-1] + edges[1:]), y=share, width=float(edges[1] - edges[0]),
-                name=name, opacity=0.6, marker={"color": colour, "line": {"width": 0}},
+                name=name, opacity=0.75, marker={"color": colour, "line": {"width": 0}},
                 customdata=np.column_stack([edges[:-1], edges[1:]]),
                 hovertemplate="P&L %{customdata[0]:.3g} to %{customdata[1]:.3g}<br>"
                               "%{y:.2f}% of paths<extra>" + name + "</extra>",
-            )
+            ),
+            row=i + 1, col=1,
         )
         left_out = 1.0 - shown.mean() if finite.size else 0.0
         if x_range is None and left_out > 0:
             outside.append(f"{100 * left_out:.1f}% of {name.lower()} paths")
     lines = [(float(v), str(k), None) for k, v in (markers or {}).items() if np.isfinite(v)]
     for x, _, _ in lines:
-        fig.add_vline(x=x, line={"width": 1, "dash": "dot", "color": "gray"})
+        fig.add_vline(x=x, line={"width": 1, "dash": "dot", "color": "gray"}, row=1, col=1)
     label_vlines(fig, lines, view)
     margin = {"t": 90}
     if outside:
@@ -167,10 +173,12 @@ def pnl_histogram_figure(
             showarrow=False, font={"size": 11, "color": "gray"},
         )
         margin["b"] = 100
-    return finish(
-        fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=LEGEND_ABOVE,
-        margin=margin, x={"range": list(view)},
-    )
+    # Two panels are named by their titles; one keeps its legend entry above the plot.
+    finish(fig, title, x_title, y_title, bargap=0.0, legend=LEGEND_ABOVE, showlegend=panels == 1,
+           margin=margin, height=300 + 200 * panels, x={"range": list(view)})
+    if panels > 1:
+        fig.update_xaxes(title_text=None, row=1, col=1)
+    return fig
 
 
 def _signed(value: float, scale: float) -> str:
