@@ -24,8 +24,10 @@ of :func:`ui.pages.available_pages`:
 "Idle" is the app's script state back to ``notRunning`` after a run was seen, with no status
 widget. The server's cache is warm after the first repeat, so the best of N is the page's
 own cost, not its first computation. The floor of the machine is measured the same way, in
-the same process: a hello-world Streamlit page and a page with one plotly chart, served from
-a temporary folder; every page is printed with its ratio to the floor.
+the same process: a hello-world Streamlit page, a page with one plotly chart, and a page of
+the app's size with nothing computed (the Hedge Lab's mix of inputs, metrics, sections,
+formulas, four charts and a table), served from a temporary folder; every page is printed
+with its ratio to that last floor, what Streamlit and the browser cost for a page like it.
 
 Load (``--sessions N``, instead of the two sections above): N sessions open the Monte Carlo
 Hedge Lab at once and run its default; prints each session's time to idle, the time until
@@ -406,7 +408,8 @@ import streamlit as st
 def hello():
     st.write("Hello, world")
 
-st.navigation([st.Page(hello, title="Hello", default=True), st.Page("plot.py", title="Plot")]).run()
+st.navigation([st.Page(hello, title="Hello", default=True), st.Page("plot.py", title="Plot"),
+               st.Page("page.py", title="Page")]).run()
 """
 _FLOOR_PLOT = """
 import numpy as np
@@ -415,6 +418,38 @@ import streamlit as st
 
 x = np.arange(100)
 st.plotly_chart(go.Figure(go.Scatter(x=x, y=np.sin(x / 10))))
+"""
+
+# The element mix of the Hedge Lab page (counted from its render) with nothing computed: what
+# Streamlit and the browser cost for a page of that size, the lean version of any page.
+_FLOOR_PAGE = """
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(layout="wide")
+st.title("A page of the app's size")
+with st.sidebar:
+    for i in range(5):
+        st.selectbox(f"Choice {i}", ["a", "b", "c"])
+    for i in range(29):
+        st.number_input(f"Input {i}", value=float(i))
+for row in range(3):
+    for col, i in zip(st.columns(4), range(4 * row, 4 * row + 4)):
+        col.metric(f"Metric {i}", f"{i:.2f}")
+for i in range(8):
+    with st.expander(f"Section {i}"):
+        st.markdown(f"Text {i}")
+        st.caption(f"Caption {i}")
+for i in range(3):
+    st.latex(r"\\sigma^2 \\Gamma S^2 / 2")
+x = np.arange(100)
+for col, k in zip(st.columns(2) + st.columns(2), range(4)):
+    col.plotly_chart(go.Figure(go.Scatter(x=x, y=np.sin(x / (10 + k)))))
+st.dataframe(pd.DataFrame(np.arange(60.0).reshape(10, 6), columns=list("abcdef")))
+for i in range(4):
+    st.download_button(f"Download {i}", "a,b\\n1,2\\n", file_name=f"f{i}.csv")
 """
 
 
@@ -437,12 +472,14 @@ def browser_section(repeat: int) -> None:
         folder = Path(tmp)
         (folder / "floor.py").write_text(_FLOOR_MAIN)
         (folder / "plot.py").write_text(_FLOOR_PLOT)
+        (folder / "page.py").write_text(_FLOOR_PAGE)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             with serve(folder, "floor.py", folder / "floor.log") as (floor_url, _):
                 measure_page(browser, floor_url)  # warm-up: the browser's and the server's first page
                 hello = best_of([measure_page(browser, floor_url + "/") for _ in range(repeat)])
                 plot = best_of([measure_page(browser, floor_url + "/plot") for _ in range(repeat)])
+                lean = best_of([measure_page(browser, floor_url + "/page") for _ in range(repeat)])
             with serve(ROOT, "app.py", folder / "app.log") as (url, pid):
                 with peak_rss(pid) as peak:
                     results = [(title, best_of([measure_page(browser, url + path) for _ in range(repeat)]))
@@ -450,10 +487,12 @@ def browser_section(repeat: int) -> None:
                 rss_end = rss_mb(pid)
         finally:
             browser.close()
-    print(f"\nbrowser: headless Chromium, best of {repeat}; seconds (x ratio to the floor); "
+    print(f"\nbrowser: headless Chromium, best of {repeat}; seconds (x ratio to a page of this size); "
           f"targets: load idle < {TARGET_IDLE} s, rerun < {TARGET_RERUN} s")
     print(f"{'page':<30} {'cold load':>15} {'warm load':>15} {'rerun':>15} {'all drawn':>15} charts err")
-    for title, r, ref in [("floor: hello world", hello, None), ("floor: one plotly chart", plot, None)]:
+    floors = [("floor: hello world", hello, None), ("floor: one plotly chart", plot, None),
+              ("floor: a page of this size", lean, None)]
+    for title, r, ref in floors:
         print(f"{title:<30} {_fmt(r['cold'], ref):>15} {_fmt(r['warm'], ref):>15} {_fmt(r['rerun'], ref):>15} "
               f"{_fmt(r['drawn'], ref):>15} {r['n_charts'] or 0:6d} {r['errors'] or 0:3d}")
     over = []
@@ -465,8 +504,8 @@ def browser_section(repeat: int) -> None:
             flags.append("rerun")
         if flags:
             over.append(f"{title} ({', '.join(flags)})")
-        print(f"{title:<30} {_fmt(r['cold'], hello['cold'])} {_fmt(r['warm'], hello['warm'])} "
-              f"{_fmt(r['rerun'], hello['rerun'])} {_fmt(r['drawn'], plot['drawn'])} "
+        print(f"{title:<30} {_fmt(r['cold'], lean['cold'])} {_fmt(r['warm'], lean['warm'])} "
+              f"{_fmt(r['rerun'], lean['rerun'])} {_fmt(r['drawn'], lean['drawn'])} "
               f"{r['n_charts'] or 0:6d} {r['errors'] or 0:3d}" + ("  OVER TARGET" if flags else ""))
     print(f"app server RSS: peak {peak[0]:.0f} MB, at the end {rss_end:.0f} MB")
     print("browser: all within target" if not over else f"browser over target: {'; '.join(over)}")
