@@ -199,7 +199,7 @@ table = display_table(view)
 # widths fixed, so every number stays in view.
 paired = next(c for c in table.columns if c.startswith("Mean P&L minus"))
 short = {
-    "Set-up": ("Set-up", "The set-up's name, as in the table above.", None, 150),
+    "Set-up": ("Set-up", "The set-up's name, as in the table above.", None, 110),
     "Mean P&L": ("Mean P&L", "Mean P&L per path (currency).", "%.4f", 74),
     "Mean P&L SE": ("± SE", "One standard error of the mean P&L.", "%.4f", 64),
     "Std of P&L": ("Std", "Standard deviation of the P&L (currency).", "%.4f", 66),
@@ -209,7 +209,7 @@ short = {
     "Mean cost": ("Cost", "Mean transaction costs per path (currency).", "%.4f", 66),
     "Mean trades": ("Trades", "Mean rebalances per path.", "%.1f", 62),
     "Variance cut (%)": ("Var cut %", "Variance of the P&L removed by the hedge, in percent.", "%.2f", 72),
-    "Std / premium (%)": ("Std/prem %", "Std of the P&L over the absolute premium, in percent.", "%.1f", 80),
+    "Std / premium (%)": ("Std/prem %", "Std of the P&L over the absolute premium, in percent.", "%.1f", 76),
     paired: ("Δ mean", f"{paired} (currency): a paired difference, on the same paths.", "%.4f", 70),
     "Paired SE": ("± SE", "One standard error of the paired difference.", "%.4f", 64),
 }

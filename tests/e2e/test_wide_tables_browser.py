@@ -1,4 +1,4 @@
-"""Browser test: wide tables show every column at 1440 x 900, the sidebar open."""
+"""Browser test: wide tables show every column at 1400 x 900, the sidebar open."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ MEASURE = """(frame) => {
 
 @pytest.mark.parametrize(("path", "ready", "index"), TABLES)
 def test_wide_table_fits_the_page(page: Page, app_url: str, path: str, ready: str, index: int):
-    page.set_viewport_size({"width": 1440, "height": 900})
+    page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(app_url + path)
     expect(page.get_by_text(ready).first).to_be_visible(timeout=120_000)
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=120_000)
