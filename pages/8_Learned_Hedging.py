@@ -212,7 +212,10 @@ def _results(run, settings: dict, name: str) -> None:
     st.caption(f"{int(settings['eval_paths']):,} paths the network never saw (seed {int(settings['seed']) + 1}), "
                f"{int(settings['n_steps'])} steps over {run.horizon * 252:.0f} trading days; P&L in currency, "
                "premium and costs included; risks are losses (positive), ± one bootstrap standard error.")
-    metric_grid([(f"{what}: {row['set-up']}", f"{row[col]:,.4f}", f"± {row[col + '_se']:.4f}")
+    # The measure heads the grid: in a quarter-width column a label of measure and set-up
+    # together was cut to "Entropic risk (a = 1): Learned (de...".
+    st.markdown(f"**{what}** on fresh paths, by hedge (hover for ± one standard error)")
+    metric_grid([(row["set-up"], f"{row[col]:,.4f}", f"{what}: ± {row[col + '_se']:.4f}")
                  for _, row in t.iterrows()]
                 + [("Training time", f"{rep.seconds:.1f} s",
                     f"{rep.compile_seconds:.1f} s compiling; {rep.path_steps_per_second:,.0f} path-steps per "
@@ -232,14 +235,24 @@ def _results(run, settings: dict, name: str) -> None:
         names = list(t["set-up"])
         st.plotly_chart(risk_comparison_figure(
             names, {what: t[col].to_numpy(), f"ES {settings['cvar_level_pct']:g}%": t["es"].to_numpy(),
-                    "Turnover (shares per path)": t["turnover"].to_numpy()},
+                    "Turnover": t["turnover"].to_numpy()},
             {what: t[col + "_se"].to_numpy(), f"ES {settings['cvar_level_pct']:g}%": t["es_se"].to_numpy()},
-            y_titles={"Turnover (shares per path)": "shares"}), width="stretch")
-    shown = t.rename(columns={"entropic": "entropic risk", "es": "ES", "var": "VaR", "turnover": "turnover (shares)",
-                              "costs": "mean costs", "trades": "mean trades"})
-    st.dataframe(shown.set_index("set-up"), width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in shown.columns
-                                if c != "set-up"})
+            y_titles={"Turnover": "shares per path"}), width="stretch")
+    level = f"{settings['cvar_level_pct']:g}%"
+    heads = {  # column: (header, help); short headers so that every column stays in view
+        "mean": ("Mean P&L", "Mean P&L per path (currency)."), "mean_se": ("± SE", "Standard error of the mean."),
+        "std": ("Std", "Standard deviation of the P&L (currency)."), "std_se": ("± SE", "Its standard error."),
+        "entropic": ("Entropic", f"Entropic risk, a = {settings['risk_aversion']:g} (currency)."),
+        "entropic_se": ("± SE", "Its standard error."),
+        "es": (f"ES {level}", f"Expected shortfall at {level} (currency)."), "es_se": ("± SE", "Its standard error."),
+        "var": (f"VaR {level}", f"Value at risk at {level} (currency)."), "var_se": ("± SE", "Its standard error."),
+        "turnover": ("Turnover", "Mean shares traded per path."), "costs": ("Costs", "Mean costs per path (currency)."),
+        "trades": ("Trades", "Mean rebalances per path."),
+    }
+    st.dataframe(t, hide_index=True, width="stretch", column_order=["set-up", *heads],
+                 column_config={"set-up": st.column_config.TextColumn("Hedge"),
+                                **{c: st.column_config.NumberColumn(h, help=text, format="%.4f")
+                                   for c, (h, text) in heads.items()}})
     st.caption(f"Minimum-variance delta: {run.mv_note}.")
 
     st.subheader("What the network learned")

@@ -43,6 +43,17 @@ def test_overlay_shares_bins_and_marks_means(samples):
     assert max(fig.data[0].y) > 1.8 * max(fig.data[1].y)  # daily is the tighter one
 
 
+def test_overlay_of_many_setups_puts_its_legend_under_the_plot(samples):
+    few = pnl_overlay_figure(samples)
+    assert few.layout.legend.yanchor == "bottom" and few.layout.legend.y >= 1.0
+    # Five long names wrap into rows: above the plot they ran into the title.
+    many = {f"{name} with a long label {i}": x for i, (name, x) in enumerate([*samples.items()] * 2)}
+    fig = pnl_overlay_figure(dict(list(many.items())[:5]))
+    legend = fig.layout.legend
+    assert legend.yref == "container" and legend.y == 0.0 and legend.yanchor == "bottom"
+    assert fig.layout.margin.b >= 70 + 22 and fig.layout.margin.t <= 60
+
+
 def test_overlay_zoom_leaves_the_tails_out(samples):
     fig = pnl_overlay_figure(samples, bins=10, x_range=(-0.5, 0.5))
     weekly = samples["weekly"]

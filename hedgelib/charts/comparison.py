@@ -22,6 +22,7 @@ from hedgelib.charts._common import (
     UNHEDGED_COLOUR,
     finish,
     hedge_colour,
+    legend_below,
     log_ticks,
     shared_edges,
     vector,
@@ -191,10 +192,13 @@ def pnl_overlay_figure(
         )
         if finite.size:
             fig.add_vline(x=float(finite.mean()), line={"width": 1.5, "dash": "dot", "color": colour})
-    return finish(
-        fig, title, x_title, y_title, barmode="overlay", bargap=0.0, margin={"t": 90},
-        legend=LEGEND_ABOVE,
-    )
+    if len(names) <= 3:
+        return finish(fig, title, x_title, y_title, barmode="overlay", bargap=0.0, margin={"t": 90},
+                      legend=LEGEND_ABOVE)
+    # More set-ups wrap the legend into rows; above the plot they would cover the title.
+    legend, bottom = legend_below(names)
+    return finish(fig, title, x_title, y_title, barmode="overlay", bargap=0.0, legend=legend,
+                  margin={"t": 60, "b": bottom}, height=420 + bottom)
 
 
 def frequency_sweep_figure(
