@@ -33,6 +33,7 @@ from ui.portfolio import (
     DATE_FIELDS,
     FUTURES_INPUTS,
     INSURANCE_INPUTS,
+    SUMMARY_HEADERS,
     PREFIX,
     SUBMITTED,
     TAB_KEY,
@@ -171,7 +172,7 @@ def _insurance_tab() -> None:
         st.info(insurance_takeaway(view))
         table = summary_frame(view)
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.2f")
+                     column_config={c: st.column_config.NumberColumn(SUMMARY_HEADERS[c], help=c, format="%.2f")
                                     for c in table.columns if c != "Strategy"})
         labels = view.labels
         floors = {labels[k]: f for k, f in view.floors.items() if k != "buy_and_hold" or f.any()}

@@ -67,6 +67,7 @@ __all__ = [
     "INSURANCE_INPUTS",
     "PREFIX",
     "SUBMITTED",
+    "SUMMARY_HEADERS",
     "TAB_KEY",
     "FuturesView",
     "InsuranceView",
@@ -211,6 +212,14 @@ _SUMMARY_COLUMNS = {
     "max_drawdown": "Mean max drawdown (%)",
     "mean_cost": "Transaction costs",
     "premium": "Put premium",
+}
+#: The summary's header on the page, where eleven full names do not fit a laptop screen (the
+#: full name is the header's help, and the CSV keeps it).
+SUMMARY_HEADERS = {
+    "Mean terminal value": "Mean value", "1% quantile": "1% quantile", "Median": "Median",
+    "Breach probability (%)": "Breach %", "Expected shortfall below floor": "ES below floor",
+    "Upside capture (%)": "Upside %", "Upside given up": "Upside lost",
+    "Mean max drawdown (%)": "Max DD %", "Transaction costs": "Costs", "Put premium": "Premium",
 }
 _PERCENT = ("breach_probability", "upside_capture", "max_drawdown")
 

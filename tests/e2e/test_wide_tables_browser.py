@@ -10,6 +10,7 @@ TABLES = [
     ("/Option_Book", "Per-leg values and greeks", 1),  # the leg editor comes first
     ("/Rule_Comparison", "Download the summary table (CSV)", 1),  # the set-ups editor comes first
     ("/Historical_Backtest", "Every trade", 0),
+    ("/Portfolio_Hedging", "Download the summary (CSV)", 0),
 ]
 
 MEASURE = """(frame) => {
