@@ -146,9 +146,10 @@ def start_app():
 @pytest.fixture
 def screenshot():
     """``screenshot(page, name)`` saves the whole page to docs/screenshots/NAME (the README's
-    pictures) when HEDGELIB_SCREENSHOTS=1, and does nothing otherwise."""
+    pictures) when HEDGELIB_SCREENSHOTS=1, and does nothing otherwise; ``mask`` lists
+    locators painted over (a test server's temporary folders have no place in the README)."""
 
-    def save(page, name: str) -> None:
+    def save(page, name: str, mask: tuple = ()) -> None:
         if os.environ.get("HEDGELIB_SCREENSHOTS") != "1":
             return
         from playwright.sync_api import expect
@@ -165,7 +166,7 @@ def screenshot():
         # A resize can make the app run again: shoot once it is idle.
         expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True, mask=list(mask), mask_color="#e6e6e6")
         page.set_viewport_size(size)
 
     return save

@@ -74,4 +74,4 @@ def test_open_position_refreshes_on_its_own(page: Page, live_url: str, tmp_path:
             pause.click()
         expect(page.get_by_role("button", name="Resume")).to_be_visible(timeout=30_000)
         expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=60_000)
-        screenshot(page, "live_monitor.png")
+        screenshot(page, "live_monitor.png", mask=(page.locator("code").filter(has_text="positions.sqlite"),))
