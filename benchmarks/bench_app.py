@@ -41,19 +41,18 @@ import os
 import re
 import resource
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.server import peak_rss, rss_mb, serve  # noqa: E402  (the browser tests' server)
+
 # The system Chromium when there is one (Playwright may not be able to download its own).
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -257,7 +256,7 @@ _IDLE_AFTER = """
 """
 
 # Truthy ([charts, page time of the last change]) once the page is drawn: no skeleton left (the
-# placeholders of elements whose code is still loading: Streamlit loads plotly, metrics and
+# grey boxes Streamlit shows while an element's code loads: Streamlit loads plotly, metrics and
 # others lazily, so they draw after the script is idle), every plotly chart with its svg, and
 # nothing changed for a while.
 _DRAWN = f"""
@@ -271,76 +270,6 @@ _DRAWN = f"""
 """
 
 _ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(folder: Path, script: str, log: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run script`` in ``folder`` on 127.0.0.1 at a free port; yields (URL, pid)."""
-    port = _free_port()
-    env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, from /proc (Linux; 0 elsewhere)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-@contextmanager
-def peak_rss(pid: int) -> Iterator[list[float]]:
-    """Sample a process's RSS in a thread while the block runs; yields ``[peak]``."""
-    peak = [rss_mb(pid)]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.1):
-            peak[0] = max(peak[0], rss_mb(pid))
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
-        yield peak
-    finally:
-        done.set()
-        thread.join()
 
 
 def _idle_after(page, since: float, timeout: float = TIMEOUT_MS) -> float | None:
@@ -395,7 +324,6 @@ def best_of(runs: list[dict[str, float | None]]) -> dict[str, float | None]:
 def page_urls() -> list[tuple[str, str]]:
     """(title, path) of Home and every page; a page's path is its file's stem without the
     leading number, as Streamlit's navigation names it."""
-    sys.path.insert(0, str(ROOT))
     from ui.pages import available_pages
 
     return [("Home", "/")] + [(p.title, "/" + re.sub(r"^\d+[_ -]*", "", Path(p.path).stem))
@@ -555,7 +483,6 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=0, metavar="N",
                         help="instead: N sessions on the Hedge Lab at once (e.g. 8)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("HEDGELIB_OFFLINE", "1")  # the defaults need no network
 
     started = time.perf_counter()

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.server import ROOT, serve
+
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = [
@@ -77,10 +73,8 @@ class ServerURL(str):
     pid: int
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _fail(message: str) -> None:
+    pytest.fail(message, pytrace=False)
 
 
 @contextmanager
@@ -88,45 +82,10 @@ def _streamlit(folder: Path, **env: str) -> Iterator[ServerURL]:
     """Run ``streamlit run app.py`` on 127.0.0.1 at a free port, its log in ``folder`` and
     ``env`` added to its environment; yield its URL (with the process id as ``.pid``), stop
     it after."""
-    port = _free_port()
-    log = folder / "server.log"
-    env = {**os.environ, "HEDGELIB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(port),
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-                # The server under test must not react to files changing during a run (an
-                # editor saving, a test writing): a "source changed" prompt would stall it.
-                "--server.fileWatcherType", "none",
-                "--server.runOnSave", "false",
-            ],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = ServerURL(f"http://127.0.0.1:{port}")
-    url.pid = proc.pid
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()[-3000:]}", pytrace=False)
-            time.sleep(0.3)
+    with serve(ROOT, "app.py", folder / "server.log", env, fail=_fail) as (address, pid):
+        url = ServerURL(address)
+        url.pid = pid
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")

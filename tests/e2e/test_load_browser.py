@@ -7,13 +7,12 @@ Nothing here asserts a speed: timeouts are generous and the bounds are on memory
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.server import peak_rss, rss_mb
 
 SESSIONS = 8
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -26,34 +25,6 @@ PEAK_RSS_MB = 1_000
 # What a server may keep after sessions that ran a million paths have closed, over what it
 # held after a default run. The runs themselves need about a gigabyte while they run.
 KEPT_AFTER_BIG_RUNS_MB = 250
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for process {pid}")
-
-
-@contextmanager
-def peak_rss(pid: int) -> Iterator[list[float]]:
-    """Sample a process's RSS in a thread while the block runs; yields ``[peak]``."""
-    peak = [rss_mb(pid)]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.1):
-            peak[0] = max(peak[0], rss_mb(pid))
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
-        yield peak
-    finally:
-        done.set()
-        thread.join()
-        peak[0] = max(peak[0], rss_mb(pid))
 
 
 def wait_for_results(page: Page) -> None:
