@@ -138,7 +138,7 @@ def as_array(value: Any, name: str) -> FloatArray:
             f"{name} must be a number or an array of numbers, got {_short(value)}"
         ) from None
     if np.isnan(arr).any():
-        where = "" if arr.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])}"
+        where = "" if arr.ndim == 0 else f" at index {_index(np.isnan(arr))}"
         raise HedgeLibError(f"{name} must not be NaN, got NaN{where}")
     return arr
 
@@ -152,8 +152,14 @@ def _short(value: Any) -> str:
 def _first_bad(arr: FloatArray, bad: np.ndarray) -> str:
     if arr.ndim == 0:
         return repr(float(arr))
-    idx = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"{float(arr[idx])!r} at index {idx}"
+    return f"{float(arr[np.unravel_index(np.argmax(bad), bad.shape)])!r} at index {_index(bad)}"
+
+
+def _index(bad: np.ndarray) -> str:
+    """Where the first true element of ``bad`` is: ``3`` in a vector, ``(1, 2)`` in a grid
+    (a vector's index printed as numpy's tuple, "(3,)", reads as code)."""
+    idx = tuple(int(i) for i in np.unravel_index(np.argmax(bad), bad.shape))
+    return str(idx[0]) if len(idx) == 1 else str(idx)
 
 
 # From this size up, a float array is first checked with one min and one max (a NaN makes

@@ -49,7 +49,8 @@ def _check_grid_values(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
         if bad.any():
             j = int(np.argmax(bad))
             what = "non-negative and finite" if allow_zero else "positive and finite"
-            raise HedgeLibError(f"{name} must be {what}, got {float(row[j])!r} at index {(i, j)}")
+            # Rows are times and columns paths: say so rather than print a numpy index.
+            raise HedgeLibError(f"{name} must be {what}, got {float(row[j])!r} at step {i} of path {j}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -77,15 +77,15 @@ def test_paths_one_dimensional_spot_is_one_path():
         ({"spot": np.ones((2, 2))}, "spot must have shape"),
         (
             {"spot": [[1.0, 1.0], [1.0, -2.0], [1.0, 1.0]]},
-            "spot must be positive and finite, got -2.0 at index (1, 1)",
+            "spot must be positive and finite, got -2.0 at step 1 of path 1",
         ),
         (
             {"spot": [[1.0, 1.0], [1.0, 1.0], [np.nan, 1.0]]},
-            "spot must be positive and finite, got nan at index (2, 0)",
+            "spot must be positive and finite, got nan at step 2 of path 0",
         ),
         (
             {"spot": [[1.0, 1.0], [1.0, 1.0], [np.inf, 1.0]]},
-            "spot must be positive and finite, got inf at index (2, 0)",
+            "spot must be positive and finite, got inf at step 2 of path 0",
         ),
         ({"variance": np.ones((3, 3))}, "variance must have the shape of spot"),
         ({"variance": -np.ones((3, 2))}, "variance must be non-negative"),

@@ -482,3 +482,13 @@ def test_large_arrays_are_validated_like_small_ones(position, name, bad):
     args[position][31_337] = 0.0 if name in ("time_to_expiry", "volatility", "rate",
                                               "dividend_yield") else 1.0
     assert np.isfinite(bs_price(*args)).all()
+
+
+@pytest.mark.parametrize(("spot", "where"), [
+    ([100.0, -1.0, 3.0], "got -1.0 at index 1"),  # a vector's index as a number, not "(1,)"
+    ([[100.0, 2.0], [3.0, -4.0]], r"got -4.0 at index \(1, 1\)"),
+    ([100.0, float("nan")], "got NaN at index 1"),
+])
+def test_the_first_bad_element_is_located_in_words(spot, where):
+    with pytest.raises(HedgeLibError, match=where):
+        bs_price(spot, 100.0, 1.0, 0.2)
