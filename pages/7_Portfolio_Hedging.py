@@ -33,9 +33,9 @@ from ui.portfolio import (
     DATE_FIELDS,
     FUTURES_INPUTS,
     INSURANCE_INPUTS,
-    SUMMARY_HEADERS,
     PREFIX,
     SUBMITTED,
+    SUMMARY_HEADERS,
     TAB_KEY,
     futures_takeaway,
     insurance_takeaway,
@@ -163,7 +163,7 @@ def _insurance_tab() -> None:
         history = None if ins["market"] == "model" else series_history(ins["market"], source)
         view = run_insurance_view(ins, None if history is None else history.prices)
     except HedgeLibError as exc:
-        show_error(exc, "Insurance")
+        show_error(exc, "Insurance", INSURANCE_INPUTS)
     if view is not None:
         where = ("simulated " + f"{view.n_paths:,} paths x {view.n_steps} steps"
                  if history is None else f"{history.name} from {view.dates[0].date()} "
@@ -213,7 +213,7 @@ def _insurance_tab() -> None:
             try:
                 programme = run_programme(ins, history.prices)
             except HedgeLibError as exc:
-                show_error(exc, "Yearly programmes")
+                show_error(exc, "Yearly programmes", INSURANCE_INPUTS)
     if programme is not None:
         returns = programme.returns()
         st.plotly_chart(yearly_returns_figure(
@@ -268,7 +268,7 @@ def _futures_tab() -> None:
         i_hist = series_history(fut["fut_index"], source)
         fview = run_futures(fut, p_hist.prices.rename(p_hist.name), i_hist.prices.rename(i_hist.name))
     except HedgeLibError as exc:
-        show_error(exc, "Futures hedge")
+        show_error(exc, "Futures hedge", FUTURES_INPUTS)
     if fview is not None:
         h = fview.hedge
         sm = h.summary()

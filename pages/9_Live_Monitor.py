@@ -9,7 +9,7 @@ import streamlit as st
 from hedgelib.charts.live import live_greeks_figure, live_hedge_figure, live_price_pnl_figure
 from hedgelib.conventions import HedgeLibError
 from ui import forms
-from ui.errors import stop_on_error
+from ui.errors import in_labels, stop_on_error
 from ui.live import (
     FEEDS,
     REFRESH_SECONDS,
@@ -109,7 +109,7 @@ with st.expander("Open a position", expanded=active is None):
         try:
             mon = open_position(store, settings, book, market["spot"])
         except HedgeLibError as exc:
-            st.error(str(exc))
+            st.error(in_labels(str(exc), FIELDS))
         else:
             ss.update(lm_active=mon.name, lm_monitor=mon, lm_running=True, lm_clicked=True)
             active = mon.name
@@ -139,7 +139,7 @@ if mon is None or mon.name != active:
         mon = build_monitor(store, active)
         ss["lm_monitor"] = mon
     except HedgeLibError as exc:
-        mon, problem = None, str(exc)
+        mon, problem = None, in_labels(str(exc), FIELDS)
 
 st.header(active)
 if mon is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from hedgelib.book import Book
 from hedgelib.conventions import HedgeLibError
-from hedgelib.registry import Parameter, to_display
+from hedgelib.registry import Parameter, Registry, to_display
 from hedgelib.scenario import hedge_runs
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "in_labels",
     "legs_refusal",
     "path_steps_refusal",
+    "registry_parts",
     "stop_on_error",
 ]
 
@@ -33,26 +34,35 @@ _SUBJECT = re.compile(r"(^|: )([A-Za-z_][A-Za-z0-9_]*)(?= (?:must|is|are|should|
 _GOT = re.compile(r"(, got )(-?[0-9.]+(?:e[-+]?[0-9]+)?)(?=\s*$|[ ;])")
 
 
-def in_labels(message: str, fields: Mapping[str, Parameter]) -> str:
+def in_labels(message: str, fields: Mapping[str, Parameter],
+              parts: Mapping[str, Collection[str]] | None = None) -> str:
     """``message`` with the argument it names (``kappa``, ``hedge_volatility``) replaced by
     the page's label for it, and the value it got in the label's unit.
 
     ``fields`` are the page's Field declarations: their ``name`` is the library's argument
-    and their key the scenario's input, so no second list of names is kept.
+    and their key the scenario's input, so no second list of names is kept. Where two inputs
+    set arguments of one name (the put's ``volatility`` and the model's), ``parts`` (a part's
+    label: the keys of its inputs, see :func:`registry_parts`) picks the one of the part the
+    message names first.
 
     >>> f = Parameter("hedge_volatility", "Hedge volatility (%)", 20.0, unit="percent", key="hedge_vol_pct")
     >>> in_labels("hedge_volatility must be positive and finite, got -0.05", {"hedge_vol_pct": f})
     'Hedge volatility (%) must be positive and finite, got -5'
     """
-    by_name: dict[str, Parameter] = {}
-    for key, f in fields.items():
-        by_name.setdefault(f.name, f)
-        by_name.setdefault(key, f)
     match = _SUBJECT.search(message)
-    f = by_name.get(match.group(2)) if match else None
+    if match is None:
+        return message
+    name = match.group(2)
+    part = message[:match.start(2)].removesuffix(": ").rpartition(": ")[2]
+    own = [fields[k] for k in (parts or {}).get(part, ()) if k in fields]
+    f = (next((g for g in own if g.name == name), None)
+         or next((g for g in fields.values() if g.name == name), None) or fields.get(name))
     if f is None:
         return message
-    out = message[:match.start(2)] + f.label + message[match.end(2):]
+    head = message[:match.start(2)]
+    if part and part.casefold() == f.label.casefold():
+        head = head.removesuffix(part + ": ")  # "Start: start must" reads "Start must"
+    out = head + f.label + message[match.end(2):]
     got = _GOT.search(out)
     if got and f.unit and f.choices is None:
         try:
@@ -62,6 +72,11 @@ def in_labels(message: str, fields: Mapping[str, Parameter]) -> str:
         if math.isfinite(shown):
             out = out[:got.start(2)] + f"{shown:g}" + out[got.end(2):]
     return out
+
+
+def registry_parts(*registries: Registry) -> dict[str, tuple[str, ...]]:
+    """The input keys of every entry of ``registries``, by the label its errors start with."""
+    return {e.label: tuple(p.key for p in e.parameters) for r in registries for e in r.values()}
 
 
 @contextmanager

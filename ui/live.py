@@ -162,10 +162,7 @@ def build_feed(settings: Mapping[str, Any]) -> Any:
         key = settings["series"]
         if key not in SERIES:
             raise HedgeLibError(f"Series must be one of {', '.join(SERIES)}, got {key!r}")
-        try:
-            return ReplayFeed(load_bundled(key), settings["start"])
-        except HedgeLibError as exc:
-            raise HedgeLibError(f"Start: {exc}") from None
+        return ReplayFeed(load_bundled(key), settings["start"])
     if settings["feed"] == "yahoo":
         try:
             return YahooFeed(str(settings["ticker"]), settings["interval"])
@@ -220,11 +217,8 @@ def open_position(store: PositionStore, settings: Mapping[str, Any], book: Book,
     legs = [dataclasses.replace(g, strike=g.strike * first.price) for g in template.legs]
     live_book = Book(legs, book.stock)
     underlying = SERIES.get(inputs["series"], "") if inputs["feed"] == "replay" else str(inputs["ticker"]).upper()
-    try:
-        store.open_position(inputs["name"], live_book, underlying=underlying, opened=first.timestamp,
-                            time_basis=feed.time_basis, metadata={"page": PAGE, "inputs": inputs})
-    except HedgeLibError as exc:
-        raise HedgeLibError(f"Position name: {exc}") from None
+    store.open_position(inputs["name"], live_book, underlying=underlying, opened=first.timestamp,
+                        time_basis=feed.time_basis, metadata={"page": PAGE, "inputs": inputs})
     try:
         mon = Monitor(store, inputs["name"], feed, **kw)
     except HedgeLibError:

@@ -42,12 +42,15 @@ from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
 from hedgelib.market.history import PriceHistory
 from hedgelib.portfolio import (
     HEDGE_METHODS,
+    INSURANCE_RULES,
+    INSURANCE_STRATEGIES,
     InsuranceProgramme,
     compare_backtest,
     compare_insurance,
     futures_hedge,
     insurance_programme,
 )
+from hedgelib.scenario.inputs import REGISTRIES
 from hedgelib.scenario.portfolio import (
     futures_keywords,
     horizon_years,
@@ -58,6 +61,7 @@ from hedgelib.scenario.portfolio import (
     portfolio_fields,
     series_key,
 )
+from ui.errors import in_labels, registry_parts
 from ui.sources import SourceChoice, load_bundled_cached
 from ui.units import format_number
 
@@ -107,9 +111,12 @@ def widget_value(name: str, value: Any) -> Any:
     return dt.date.fromisoformat(value) if name in DATE_FIELDS and isinstance(value, str) else value
 
 
-def show_error(exc: HedgeLibError, where: str) -> None:
-    """A library error on the page, naming the tab; the other tab still renders."""
-    st.error(f"{where}: {exc}")
+def show_error(exc: HedgeLibError, where: str, inputs: tuple[str, ...]) -> None:
+    """A library error on the page, naming the tab and the input by its label (among the
+    tab's ``inputs``); the other tab still renders."""
+    fields = portfolio_fields()
+    parts = registry_parts(INSURANCE_STRATEGIES, INSURANCE_RULES, REGISTRIES["model"], REGISTRIES["costs"])
+    st.error(f"{where}: {in_labels(str(exc), {k: fields[k] for k in inputs}, parts)}")
 
 
 def series_history(choice: str, source: SourceChoice) -> PriceHistory:

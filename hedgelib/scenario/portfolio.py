@@ -111,22 +111,28 @@ _INSURANCE: dict[str, Parameter] = {
                        help="When the dynamic strategies trade back to their target exposure."),
 }
 
+# Each input is named by the argument of futures_hedge it sets (window, rate, ...), in its
+# unit, so that an error the library raises can be shown by the input's label.
 _FUTURES: dict[str, Parameter] = {
     "fut_portfolio": page_input("fut_portfolio", "Portfolio", "nasdaq", choices=tuple(SERIES)),
     "fut_index": page_input("fut_index", "Index (the futures' underlying)", "sp500", choices=tuple(SERIES)),
-    "fut_method": page_input("fut_method", "Hedge ratio", "beta", choices=tuple(HEDGE_METHODS),
-                             help="How the ratio is estimated from returns before each rebalance."),
-    "fut_window": page_input("fut_window", "Window (trading days)", 60, low=2, high=2520, step=5,
-                             help="Returns in the rolling beta, span of the EWMA, returns of the static fit."),
-    "fut_rebalance": page_input("fut_rebalance", "Rebalance every (trading days)", 5, low=1, high=252, step=1),
-    "fut_start": page_input("fut_start", "Start", "2001-01-02"),
-    "fut_end": page_input("fut_end", "End", "2018-12-31"),
-    "fut_cost_bp": page_input("fut_cost_bp", "Futures cost (bp of notional)", 0.5, low=0.0, high=1000.0,
-                              step=0.5, help="One-way, on the futures notional traded (rolls and rebalances)."),
-    "fut_rate_pct": page_input("fut_rate_pct", "Rate (%)", 1.5, low=-10.0, high=50.0, step=0.25,
-                               help="Cost of carry of the futures: F = S exp((r - q)(T - t))."),
-    "fut_div_pct": page_input("fut_div_pct", "Index dividend yield (%)", 2.0, low=-10.0, high=50.0, step=0.25),
-    "fut_roll_days": page_input("fut_roll_days", "Roll before expiry (trading days)", 5, low=0, high=60, step=1),
+    "fut_method": Parameter("method", "Hedge ratio", "beta", key="fut_method", choices=tuple(HEDGE_METHODS),
+                            help="How the ratio is estimated from returns before each rebalance."),
+    "fut_window": Parameter("window", "Window (trading days)", 60, key="fut_window", low=2, high=2520, step=5,
+                            help="Returns in the rolling beta, span of the EWMA, returns of the static fit."),
+    "fut_rebalance": Parameter("rebalance_every", "Rebalance every (trading days)", 5, key="fut_rebalance",
+                               low=1, high=252, step=1),
+    "fut_start": Parameter("start", "Start", "2001-01-02", key="fut_start"),
+    "fut_end": Parameter("end", "End", "2018-12-31", key="fut_end"),
+    "fut_cost_bp": Parameter("proportional", "Futures cost (bp of notional)", 0.5, unit="bp", key="fut_cost_bp",
+                             low=0.0, high=1000.0, step=0.5,
+                             help="One-way, on the futures notional traded (rolls and rebalances)."),
+    "fut_rate_pct": Parameter("rate", "Rate (%)", 1.5, unit="percent", key="fut_rate_pct", low=-10.0, high=50.0,
+                              step=0.25, help="Cost of carry of the futures: F = S exp((r - q)(T - t))."),
+    "fut_div_pct": Parameter("dividend_yield", "Index dividend yield (%)", 2.0, unit="percent", key="fut_div_pct",
+                             low=-10.0, high=50.0, step=0.25),
+    "fut_roll_days": Parameter("roll_days", "Roll before expiry (trading days)", 5, key="fut_roll_days",
+                               low=0, high=60, step=1),
 }
 
 # The insurance tab's costs are the engine's cost models with their usual inputs.
@@ -208,13 +214,13 @@ def insurance_refusal(inputs: Mapping[str, Any]) -> str | None:
 
 def futures_keywords(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Keywords of :func:`~hedgelib.portfolio.futures.futures_hedge` besides the two series."""
+    f = _FUTURES
     return {
         "start": _date(inputs, "fut_start"), "end": _date(inputs, "fut_end"),
-        "method": inputs["fut_method"], "window": int(inputs["fut_window"]),
-        "rebalance_every": int(inputs["fut_rebalance"]),
-        "rate": inputs["fut_rate_pct"] / 100.0, "dividend_yield": inputs["fut_div_pct"] / 100.0,
-        "costs": TransactionCosts(proportional=inputs["fut_cost_bp"] / 1e4),
-        "contract": FuturesContract(roll_days=int(inputs["fut_roll_days"])),
+        **{f[k].name: f[k].to_library(inputs[k])
+           for k in ("fut_method", "fut_window", "fut_rebalance", "fut_rate_pct", "fut_div_pct")},
+        "costs": TransactionCosts(proportional=f["fut_cost_bp"].to_library(inputs["fut_cost_bp"])),
+        "contract": FuturesContract(roll_days=f["fut_roll_days"].to_library(inputs["fut_roll_days"])),
     }
 
 

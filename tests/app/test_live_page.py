@@ -112,9 +112,9 @@ def test_skip_pause_step_and_resume(live):
 def test_bad_inputs_name_the_field(live):
     at = _opened(live, name="twice")
     at = _opened(at, name="twice")
-    assert any(e.value.startswith("Position name: name must be new") for e in at.error)
+    assert any(e.value.startswith("Position name must be new") for e in at.error)
     at = _opened(at, name="early", start=pd.Timestamp("1990-01-02").date())
-    assert any(e.value.startswith("Start: start must lie within the data of S&P 500") for e in at.error)
+    assert any(e.value.startswith("Start (first close) must lie within the data of S&P 500") for e in at.error)
     at = _opened(at, name="live", feed="yahoo")
     assert any("HEDGELIB_OFFLINE=1" in e.value for e in at.error)
     assert set(_store().positions()["name"]) == {"twice"}

@@ -96,19 +96,20 @@ def _futures_keywords():
     return futures_keywords(SCHEMA.complete({}))
 
 
-@pytest.mark.parametrize(("name", "value", "word"), [
-    ("floor_pct", 100.0, "floor"),
-    ("floor_pct", 0.0, "floor"),
-    ("multiplier", 0.0, "multiplier"),
-    ("capital", 0.0, "capital"),
-    ("ratchet_pct", 100.0, "ratchet"),
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("floor_pct", 100.0, "CPPI: Floor (% of capital) must lie in (0.0, 1.0), got 100"),
+    ("floor_pct", 0.0, "CPPI: Floor (% of capital) must lie in (0.0, 1.0), got 0"),
+    ("multiplier", 0.0, "CPPI: CPPI multiplier m must be positive and finite, got 0.0"),
+    ("capital", 0.0, "Capital (currency) must be positive and finite, got 0.0"),
+    ("ratchet_pct", 100.0, "TIPP (CPPI with a ratchet): TIPP ratchet (% of the peak) must lie in (0.0, 1.0), got 100"),
+    # The put's volatility, not the model's of the same argument name.
+    ("put_vol_pct", 0.0, "Synthetic put: Put volatility (%) must be positive and finite, got 0"),
 ])
-def test_bad_insurance_input_shows_an_error(small, name, value, word):
+def test_bad_insurance_input_shows_an_error_by_its_label(small, name, value, message):
     small.number_input(key="ph_" + name).set_value(value)
     next(b for b in small.button if b.label == "Run insurance").click().run()
     assert not small.exception
-    errors = _errors(small)
-    assert errors and errors[0].startswith("Insurance:") and word in errors[0]
+    assert _errors(small) == ["Insurance: " + message]
 
 
 def test_bad_futures_input_shows_an_error_and_the_cap_holds(small):
@@ -117,7 +118,8 @@ def test_bad_futures_input_shows_an_error_and_the_cap_holds(small):
     at.date_input(key="ph_fut_end").set_value(__import__("datetime").date(2005, 12, 30))
     next(b for b in at.button if b.label == "Run hedge").click().run()
     assert not at.exception
-    assert any(e.startswith("Futures hedge:") and "window" in e for e in _errors(at))
+    assert any(e.startswith("Futures hedge: Window (trading days) must leave at least 2 hedged days")
+               for e in _errors(at)), _errors(at)
     # A series that is not real data: the sidebar's source is a simulated model.
     at.session_state["ph_src_kind"] = "model"
     at.selectbox(key="ph_fut_portfolio").select("source")
