@@ -6,10 +6,10 @@ import numpy as np
 import streamlit as st
 
 from hedgelib.book import PRESETS, Book, preset_book
-from hedgelib.charts import greeks_profile_figure, payoff_value_figure, pnl_heatmap_figure
 from hedgelib.conventions import HedgeLibError
 from hedgelib.pricing.black_scholes import bs_price
 from hedgelib.pricing.implied_vol import implied_vol, no_arbitrage_bounds
+from ui.charts import greeks_profile_figure, payoff_value_figure, pnl_heatmap_figure
 from ui.errors import stop_on_error
 from ui.option_book import (
     analyse_book,

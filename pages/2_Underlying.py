@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hedgelib.charts.market import fan_chart_figure, price_history_figure, volatility_history_figure
 from hedgelib.conventions import TRADING_DAYS_PER_YEAR
 from hedgelib.market.models import MODELS
 from ui import forms
+from ui.charts import fan_chart_figure, price_history_figure, volatility_history_figure
 from ui.errors import stop_on_error
 from ui.pages import FAVICON
 from ui.source_picker import pick_source, show_source

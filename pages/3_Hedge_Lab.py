@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hedgelib.charts.hedging import (
+from hedgelib.scenario import hedge_lab_fields, hedge_lab_schema, uses_option
+from ui import forms
+from ui.charts import (
     attribution_waterfall_figure,
     cost_breakdown_figure,
     pnl_histogram_figure,
     sample_paths_figure,
 )
-from hedgelib.scenario import hedge_lab_fields, hedge_lab_schema, uses_option
-from ui import forms
 from ui.errors import MAX_PATH_STEPS, path_steps_refusal, stop_on_error
 from ui.hedge_lab import (
     ledger_frame,

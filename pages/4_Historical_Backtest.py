@@ -7,14 +7,6 @@ import datetime as dt
 import streamlit as st
 
 from hedgelib.backtest import RollingResult
-from hedgelib.charts.backtest import (
-    hedge_position_figure,
-    pnl_attribution_figure,
-    price_trades_figure,
-    trade_pnl_histogram_figure,
-    variance_scatter_figure,
-    volatility_comparison_figure,
-)
 from hedgelib.conventions import HedgeLibError
 from hedgelib.scenario import (
     BOOK_KINDS,
@@ -44,6 +36,14 @@ from ui.backtest import (
     source_is_sp500,
     theory_note,
     trades_csv,
+)
+from ui.charts import (
+    hedge_position_figure,
+    pnl_attribution_figure,
+    price_trades_figure,
+    trade_pnl_histogram_figure,
+    variance_scatter_figure,
+    volatility_comparison_figure,
 )
 from ui.errors import stop_on_error
 from ui.pages import FAVICON

@@ -5,11 +5,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from hedgelib.charts.comparison import (
-    cost_risk_frontier_figure,
-    frequency_sweep_figure,
-    pnl_overlay_figure,
-)
 from hedgelib.conventions import HedgeLibError
 from hedgelib.scenario import (
     MAX_SETUPS,
@@ -22,6 +17,11 @@ from hedgelib.scenario import (
     setup_rows,
 )
 from ui import forms
+from ui.charts import (
+    cost_risk_frontier_figure,
+    frequency_sweep_figure,
+    pnl_overlay_figure,
+)
 from ui.errors import MAX_HEDGED_PATH_STEPS, comparison_refusal, stop_on_error
 from ui.pages import FAVICON
 from ui.rule_comparison import (

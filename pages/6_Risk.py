@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hedgelib.charts.risk import (
+from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
+from ui import forms
+from ui.charts import (
     revaluation_figure,
     risk_bars_figure,
     scenario_histogram_figure,
     stress_heatmaps_figure,
 )
-from hedgelib.conventions import TRADING_DAYS_PER_YEAR, HedgeLibError
-from ui import forms
 from ui.errors import path_steps_refusal, stop_on_error
 from ui.pages import FAVICON
 from ui.risk_page import (

@@ -7,16 +7,6 @@ import datetime as dt
 import numpy as np
 import streamlit as st
 
-from hedgelib.charts.portfolio import (
-    dated_lines_figure,
-    hedge_ratio_figure,
-    insurance_costs_figure,
-    insurance_fan_figure,
-    payoff_scatter_figure,
-    terminal_values_figure,
-    variance_reduction_figure,
-    yearly_returns_figure,
-)
 from hedgelib.conventions import HedgeLibError
 from hedgelib.portfolio import HEDGE_METHODS, INSURANCE_RULES, INSURANCE_STRATEGIES
 from hedgelib.scenario.portfolio import (
@@ -28,6 +18,16 @@ from hedgelib.scenario.portfolio import (
     portfolio_schema,
 )
 from ui import forms
+from ui.charts import (
+    dated_lines_figure,
+    hedge_ratio_figure,
+    insurance_costs_figure,
+    insurance_fan_figure,
+    payoff_scatter_figure,
+    terminal_values_figure,
+    variance_reduction_figure,
+    yearly_returns_figure,
+)
 from ui.pages import FAVICON
 from ui.portfolio import (
     DATE_FIELDS,

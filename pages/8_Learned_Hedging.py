@@ -7,18 +7,18 @@ import datetime as dt
 import numpy as np
 import streamlit as st
 
-from hedgelib.charts.comparison import pnl_overlay_figure
-from hedgelib.charts.learned import (
+from hedgelib.conventions import HedgeLibError
+from hedgelib.learned import MinimumVarianceDelta, register_deep_hedge
+from ui import forms
+from ui.charts import (
     loss_curve_figure,
     mv_correction_figure,
     no_trade_band_figure,
+    pnl_overlay_figure,
     policy_heatmap_figure,
     policy_vs_delta_figure,
     risk_comparison_figure,
 )
-from hedgelib.conventions import HedgeLibError
-from hedgelib.learned import MinimumVarianceDelta, register_deep_hedge
-from ui import forms
 from ui.errors import stop_on_error
 from ui.learned import (
     ARCHITECTURE_LABELS,
