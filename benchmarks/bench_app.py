@@ -28,6 +28,9 @@ the same process: a hello-world Streamlit page, a page with one plotly chart, an
 the app's size with nothing computed (the Hedge Lab's mix of inputs, metrics, sections,
 formulas, four charts and a table), served from a temporary folder; every page is printed
 with its ratio to that last floor, what Streamlit and the browser cost for a page like it.
+A last floor is the app's own Hedge Lab cut short after its headline numbers (the sidebar's
+form, the metrics and the takeaway; no chart, table or explanation): how fast a page with
+this form can load at all, whatever its results show.
 
 Load (``--sessions N``, instead of the two sections above): N sessions open the Monte Carlo
 Hedge Lab at once and run its default; prints each session's time to idle, the time until
@@ -381,6 +384,25 @@ for i in range(4):
 """
 
 
+# Where the Hedge Lab's results start: the cut-short copy stops its script there.
+_RESULTS_MARK = "# ---- P&L distribution"
+
+
+def _form_only_copy(folder: Path) -> bool:
+    """The app's entry point and pages in ``folder`` (the library comes from the source tree),
+    the Hedge Lab stopped before its results; False if the page has no such mark any more."""
+    folder.mkdir()
+    shutil.copy(ROOT / "app.py", folder / "app.py")
+    shutil.copytree(ROOT / "pages", folder / "pages")
+    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+    page = folder / "pages" / "3_Hedge_Lab.py"
+    text = page.read_text()
+    if _RESULTS_MARK not in text:
+        return False
+    page.write_text(text.replace(_RESULTS_MARK, "st.stop()\n" + _RESULTS_MARK, 1))
+    return True
+
+
 def _fmt(value: float | None, floor: float | None = None) -> str:
     if value is None:
         return f"{'n/a':>6}" + (" " * 8 if floor is not None else "")
@@ -408,6 +430,11 @@ def browser_section(repeat: int) -> None:
                 hello = best_of([measure_page(browser, floor_url + "/") for _ in range(repeat)])
                 plot = best_of([measure_page(browser, floor_url + "/plot") for _ in range(repeat)])
                 lean = best_of([measure_page(browser, floor_url + "/page") for _ in range(repeat)])
+            form_only = None
+            if _form_only_copy(folder / "form_only"):
+                with serve(folder / "form_only", "app.py", folder / "form_only.log") as (cut_url, _):
+                    measure_page(browser, cut_url + "/")
+                    form_only = best_of([measure_page(browser, cut_url + "/Hedge_Lab") for _ in range(repeat)])
             with serve(ROOT, "app.py", folder / "app.log") as (url, pid):
                 with peak_rss(pid) as peak:
                     results = [(title, best_of([measure_page(browser, url + path) for _ in range(repeat)]))
@@ -420,6 +447,8 @@ def browser_section(repeat: int) -> None:
     print(f"{'page':<30} {'cold load':>15} {'warm load':>15} {'rerun':>15} {'all drawn':>15} charts err")
     floors = [("floor: hello world", hello, None), ("floor: one plotly chart", plot, None),
               ("floor: a page of this size", lean, None)]
+    if form_only is not None:
+        floors.append(("floor: Hedge Lab form+metrics", form_only, None))
     for title, r, ref in floors:
         print(f"{title:<30} {_fmt(r['cold'], ref):>15} {_fmt(r['warm'], ref):>15} {_fmt(r['rerun'], ref):>15} "
               f"{_fmt(r['drawn'], ref):>15} {r['n_charts'] or 0:6d} {r['errors'] or 0:3d}")
