@@ -11,6 +11,7 @@ from hedgelib.pricing.black_scholes import bs_price
 from hedgelib.pricing.implied_vol import implied_vol, no_arbitrage_bounds
 from ui.charts import greeks_profile_figure, payoff_value_figure, pnl_heatmap_figure
 from ui.errors import stop_on_error
+from ui.navigation import page_config
 from ui.option_book import (
     analyse_book,
     book_from_table,
@@ -18,7 +19,6 @@ from ui.option_book import (
     dollar_gamma_of,
     takeaway,
 )
-from ui.pages import FAVICON
 from ui.state import get_book, get_market, set_book, set_market
 from ui.units import (
     DAY_UNITS,
@@ -32,7 +32,7 @@ from ui.units import (
     years_to_days,
 )
 
-st.set_page_config(page_title="Option Book & Greeks", page_icon=FAVICON, layout="wide")
+page_config("Option Book & Greeks")
 ss = st.session_state
 
 DEFAULT_PRESET = "short_call"  # the book every other page uses until the user builds one

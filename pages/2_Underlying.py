@@ -9,7 +9,7 @@ from hedgelib.market.models import MODELS
 from ui import forms
 from ui.charts import fan_chart_figure, price_history_figure, volatility_history_figure
 from ui.errors import stop_on_error
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.source_picker import pick_source, show_source
 from ui.underlying import (
     FAN_LEVELS,
@@ -25,7 +25,7 @@ from ui.underlying import (
 )
 from ui.units import to_percent
 
-st.set_page_config(page_title="Underlying", page_icon=FAVICON, layout="wide")
+page_config("Underlying")
 ss = st.session_state
 
 PAGE_DEFAULTS = {"ul_vol_window": 21, "ul_log_scale": False, "ul_show_vix": True,

@@ -23,7 +23,7 @@ from ui.hedge_lab import (
     takeaway,
     waterfall_terms,
 )
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.scale import run_at_scale
 from ui.scenario import (
     apply_book_and_market,
@@ -44,7 +44,7 @@ from ui.widgets import (
     zoom_range,
 )
 
-st.set_page_config(page_title="Monte Carlo Hedge Lab", page_icon=FAVICON, layout="wide")
+page_config("Monte Carlo Hedge Lab")
 ss = st.session_state
 # Computed on every run from the registries: a part registered since is offered at once.
 FIELDS = hedge_lab_fields()

@@ -46,7 +46,7 @@ from ui.charts import (
     volatility_comparison_figure,
 )
 from ui.errors import stop_on_error
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.scenario import (
     apply_book_and_market,
     read_link_once,
@@ -60,7 +60,7 @@ from ui.state import get_book, get_market
 from ui.units import to_percent
 from ui.widgets import metric_grid
 
-st.set_page_config(page_title="Historical Backtest", page_icon=FAVICON, layout="wide")
+page_config("Historical Backtest")
 ss = st.session_state
 SUBMITTED = "bt_submitted"  # inputs of the run on show; outlives Streamlit's widget cleanup
 # Computed on every run from the registries: a part registered since is offered at once.

@@ -23,7 +23,7 @@ from ui.charts import (
     pnl_overlay_figure,
 )
 from ui.errors import MAX_HEDGED_PATH_STEPS, comparison_refusal, stop_on_error
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.rule_comparison import (
     display_table,
     run_comparison,
@@ -44,7 +44,7 @@ from ui.state import get_book, get_market
 from ui.units import grid_text
 from ui.widgets import book_in_use, csv_text, link_to_option_book, market_caption, zoom_range
 
-st.set_page_config(page_title="Rule Comparison", page_icon=FAVICON, layout="wide")
+page_config("Rule Comparison")
 ss = st.session_state
 # Computed on every run from the registries: a part registered since is offered at once.
 FIELDS = rule_comparison_fields()

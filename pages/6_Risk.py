@@ -13,7 +13,7 @@ from ui.charts import (
     stress_heatmaps_figure,
 )
 from ui.errors import path_steps_refusal, stop_on_error
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.risk_page import (
     base_lab_settings,
     form_fields,
@@ -44,7 +44,7 @@ from ui.sources import apply_source, source_scenario
 from ui.state import get_book, get_market
 from ui.widgets import book_in_use, csv_text
 
-st.set_page_config(page_title="Risk", page_icon=FAVICON, layout="wide")
+page_config("Risk")
 ss = st.session_state
 # Computed on every run from the registries: a part registered since is offered at once.
 FIELDS = risk_fields()

@@ -28,7 +28,7 @@ from ui.charts import (
     variance_reduction_figure,
     yearly_returns_figure,
 )
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.portfolio import (
     DATE_FIELDS,
     FUTURES_INPUTS,
@@ -52,7 +52,7 @@ from ui.scenario import read_link_once, scenario_sidebar, show_scenario_messages
 from ui.source_picker import pick_source
 from ui.widgets import csv_text
 
-st.set_page_config(page_title="Portfolio Hedging", page_icon=FAVICON, layout="wide")
+page_config("Portfolio Hedging")
 ss = st.session_state
 FIELDS = portfolio_fields()
 SCHEMA = portfolio_schema()

@@ -37,7 +37,7 @@ from ui.learned import (
     run_refusal,
     takeaway,
 )
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.scenario import (
     apply_book_and_market,
     read_link_once,
@@ -49,7 +49,7 @@ from ui.scenario import (
 from ui.state import get_book, get_market
 from ui.widgets import book_in_use, link_to_option_book, market_caption, metric_grid, zoom_range
 
-st.set_page_config(page_title="Learned Hedging", page_icon=FAVICON, layout="wide")
+page_config("Learned Hedging")
 ss = st.session_state
 PREFIX = "lh_"
 FIELDS = learned_fields()

@@ -33,11 +33,11 @@ from ui.live import (
     ticket_frame,
     vix_note,
 )
-from ui.pages import FAVICON
+from ui.navigation import page_config
 from ui.state import get_book, get_market
 from ui.widgets import book_in_use, csv_text, metric_grid
 
-st.set_page_config(page_title="Live Monitor", page_icon=FAVICON, layout="wide")
+page_config("Live Monitor")
 ss = st.session_state
 # Computed on every run from the registries: a part registered since is offered at once.
 FIELDS = live_fields()

@@ -246,7 +246,7 @@ def test_settings_survive_a_visit_to_another_page(app_test):
     at.switch_page(PAGE).run()
     _submit(at, n_paths=SMALL, model="Merton", cost_bp=1.0)
     before = _metrics(at)
-    at.switch_page("app.py").run()
+    at.switch_page("pages/2_Underlying.py").run()
     at.switch_page(PAGE).run()
     assert not at.exception and not at.error
     assert at.selectbox(key="hl_model").value == "Merton"

@@ -185,7 +185,7 @@ def test_settings_survive_a_visit_to_another_page(app_test):
     at.radio(key="ob_day_unit").set_value("calendar days").run()
     before = _metrics(at)
     # Streamlit drops a page's widget state when the user leaves it.
-    at.switch_page("app.py").run()
+    at.switch_page("pages/2_Underlying.py").run()
     assert "ob_preset" not in at.session_state
     at.switch_page(PAGE).run()
     assert not at.exception and not at.error
