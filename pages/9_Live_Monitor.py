@@ -67,6 +67,7 @@ def _clicked() -> None:
 # ---- open a position, or pick a saved one -----------------------------------------------------
 active = ss["lm_active"]
 market = get_market()
+refused = None
 with st.expander("Open a position", expanded=active is None):
     book = book_in_use(get_book(), market, default_use="monitoring a default short at-the-money call")
     st.caption(f"Strikes are read as fractions of the Option Book page's spot ({market['spot']:,.2f}) "
@@ -109,10 +110,14 @@ with st.expander("Open a position", expanded=active is None):
         try:
             mon = open_position(store, settings, book, market["spot"])
         except HedgeLibError as exc:
-            st.error(in_labels(str(exc), FIELDS))
+            refused = in_labels(str(exc), FIELDS)
         else:
             ss.update(lm_active=mon.name, lm_monitor=mon, lm_running=True, lm_clicked=True)
             active = mon.name
+# Below the expander, not in it: with a position on show the expander closes on the rerun,
+# and the reason a second position was refused would be hidden inside it.
+if refused:
+    st.error(refused)
 
 positions = store.positions()
 with st.expander(f"Saved positions ({len(positions)})", expanded=False):
