@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.caching.cache_errors import UnhashableParamError
+from streamlit.errors import StreamlitAPIException
 
 import hedgelib.charts
 
@@ -39,7 +39,7 @@ def cached(builder: Callable[..., Any]) -> Callable[..., Any]:
     def figure(*args: Any, **kwargs: Any) -> Any:
         try:
             return memo(*args, **kwargs)
-        except UnhashableParamError:
+        except StreamlitAPIException:  # the cache's refusal of inputs it cannot hash
             return builder(*args, **kwargs)
 
     return figure

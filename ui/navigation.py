@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from streamlit.navigation.page import StreamlitPage
-from streamlit.runtime.pages_manager import PagesManager
+
+try:  # Streamlit's internal flag of its pages-folder mode (see page_config)
+    from streamlit.runtime.pages_manager import PagesManager
+except ImportError:  # pragma: no cover - a Streamlit that moved it: the first visit's menu only
+    PagesManager = None
 
 from ui.home import render_home
 from ui.pages import FAVICON, available_pages
+
+if TYPE_CHECKING:
+    from streamlit.navigation.page import StreamlitPage
 
 __all__ = ["app_navigation", "page_config"]
 
@@ -38,7 +46,8 @@ def page_config(title: str) -> None:
     mode on every run would otherwise lose each click to the rerun. The flag is Streamlit's
     internal one; should it move, only that first visit's menu is affected.
     """
-    if PagesManager.uses_pages_directory and not st.session_state.get(_LEFT_FOLDER_MODE):
+    folder_mode = PagesManager is not None and getattr(PagesManager, "uses_pages_directory", False)
+    if folder_mode and not st.session_state.get(_LEFT_FOLDER_MODE):
         PagesManager.uses_pages_directory = False
         st.session_state[_LEFT_FOLDER_MODE] = True
         st.rerun()
