@@ -77,6 +77,7 @@ __all__ = [
     "InsuranceView",
     "futures_takeaway",
     "insurance_takeaway",
+    "labelled",
     "run_futures",
     "run_insurance_view",
     "run_programme",
@@ -111,12 +112,19 @@ def widget_value(name: str, value: Any) -> Any:
     return dt.date.fromisoformat(value) if name in DATE_FIELDS and isinstance(value, str) else value
 
 
+def labelled(message: str, inputs: tuple[str, ...]) -> str:
+    """A library message with the input it names shown by its label, among one tab's
+    ``inputs``; the part the message names first (a strategy, the model, the costs) decides
+    between inputs that set arguments of one name (the put's volatility and the model's)."""
+    fields = portfolio_fields()
+    parts = registry_parts(INSURANCE_STRATEGIES, INSURANCE_RULES, REGISTRIES["model"], REGISTRIES["costs"])
+    return in_labels(message, {k: fields[k] for k in inputs}, parts)
+
+
 def show_error(exc: HedgeLibError, where: str, inputs: tuple[str, ...]) -> None:
     """A library error on the page, naming the tab and the input by its label (among the
     tab's ``inputs``); the other tab still renders."""
-    fields = portfolio_fields()
-    parts = registry_parts(INSURANCE_STRATEGIES, INSURANCE_RULES, REGISTRIES["model"], REGISTRIES["costs"])
-    st.error(f"{where}: {in_labels(str(exc), {k: fields[k] for k in inputs}, parts)}")
+    st.error(f"{where}: {labelled(str(exc), inputs)}")
 
 
 def series_history(choice: str, source: SourceChoice) -> PriceHistory:

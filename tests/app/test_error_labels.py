@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from hedgelib.portfolio import INSURANCE_RULES, INSURANCE_STRATEGIES
-from hedgelib.scenario.inputs import REGISTRIES
-from hedgelib.scenario.portfolio import portfolio_fields
-from ui.errors import in_labels, registry_parts
+from ui.errors import in_labels
 from ui.live import live_fields
-from ui.portfolio import FUTURES_INPUTS, INSURANCE_INPUTS
-
-FIELDS = portfolio_fields()
-PARTS = registry_parts(INSURANCE_STRATEGIES, INSURANCE_RULES, REGISTRIES["model"], REGISTRIES["costs"])
-INSURANCE = {k: FIELDS[k] for k in INSURANCE_INPUTS}
-FUTURES = {k: FIELDS[k] for k in FUTURES_INPUTS}
+from ui.portfolio import FUTURES_INPUTS, INSURANCE_INPUTS, labelled
 
 
 @pytest.mark.parametrize(("message", "shown"), [
@@ -35,7 +27,7 @@ FUTURES = {k: FIELDS[k] for k in FUTURES_INPUTS}
      "Every N steps must be at least 1 and at most 1,073,741,824, got 0"),
 ])
 def test_insurance_errors_name_the_input_of_the_part(message, shown):
-    assert in_labels(message, INSURANCE, PARTS) == shown
+    assert labelled(message, INSURANCE_INPUTS) == shown
 
 
 @pytest.mark.parametrize(("message", "shown"), [
@@ -51,7 +43,7 @@ def test_insurance_errors_name_the_input_of_the_part(message, shown):
      "Roll before expiry (trading days) must be at least 0 and at most 60, got -1"),
 ])
 def test_futures_errors_name_the_futures_input(message, shown):
-    assert in_labels(message, FUTURES, PARTS) == shown
+    assert labelled(message, FUTURES_INPUTS) == shown
 
 
 def test_a_part_named_like_its_input_is_not_said_twice():
@@ -66,5 +58,5 @@ def test_a_part_named_like_its_input_is_not_said_twice():
 
 def test_messages_naming_no_input_are_left_as_they_are():
     message = "strategies: switch on at least one strategy to compare, got none"
-    assert in_labels(message, INSURANCE, PARTS) == message
-    assert in_labels("", INSURANCE, PARTS) == ""
+    assert labelled(message, INSURANCE_INPUTS) == message
+    assert labelled("", INSURANCE_INPUTS) == ""
